@@ -1,0 +1,104 @@
+"""The port every invoice provider implements, and the classified outcome of one provider call.
+
+Error tree of a provider call, as outcomes rather than exceptions (the issue agent folds them
+into signals; nothing here raises for a business answer):
+
+    Outcome.kind
+    ├── ACCEPTED      provider took the submission; the result follows by callback or query
+    ├── ISSUED        the invoice exists (number, code, time, file links)
+    ├── PENDING       query answer: 开票中
+    ├── FAILED        blocking business rejection, with the provider's code and message
+    ├── RETRYABLE     nothing reached the provider (connect error, 5xx, rate limit): send again later
+    ├── SESSION       the seller cannot issue now (token / tax device / bureau login): pause that seller
+    ├── IN_DOUBT      the provider may have it (timeout or reset after sending): query before resending
+    ├── DUPLICATE     the provider already has this serial: query and adopt, never resend
+    └── NOT_FOUND     query answer: no such serial at the provider
+
+Misconfiguration (wrong app id, secret, account) is not an outcome: it raises
+`ProviderConfigurationError` at start, outside this tree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import ClassVar, Mapping, Protocol, runtime_checkable
+
+from fapiao.exceptions import ConfigurationError
+from fapiao.schemas.records import InvoiceInfo, InvoiceRequest
+
+__all__ = [
+    "OutcomeKind",
+    "Outcome",
+    "Provider",
+    "CallbackFacts",
+    "CallbackParser",
+    "ProviderConfigurationError",
+]
+
+
+class OutcomeKind(StrEnum):
+    ACCEPTED = "accepted"
+    ISSUED = "issued"
+    PENDING = "pending"
+    FAILED = "failed"
+    RETRYABLE = "retryable"
+    SESSION = "session"
+    IN_DOUBT = "in_doubt"
+    DUPLICATE = "duplicate"
+    NOT_FOUND = "not_found"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The classified answer of one provider call (or one callback)."""
+
+    kind: OutcomeKind
+    code: str | None = None
+    message: str | None = None
+    invoice: InvoiceInfo | None = None
+
+
+class ProviderConfigurationError(ConfigurationError):
+    """Credentials or base URL are wrong: an operator must fix configuration; retrying will not help."""
+
+
+@runtime_checkable
+class Provider(Protocol):
+    """An async client for one provider. One instance per worker, one HTTP connection pool inside."""
+
+    name: ClassVar[str]
+
+    async def submit(self, request: InvoiceRequest) -> Outcome:
+        """Send the request under its serial. Must never be retried by the client itself after sending."""
+        ...
+
+    async def query(self, request: InvoiceRequest) -> Outcome:
+        """Ask the provider what it knows of this serial."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class CallbackFacts:
+    """What one provider callback says about one serial."""
+
+    serial: str | None
+    outcome: Outcome
+    order_numbers: tuple[str, ...] = ()
+
+
+class CallbackParser(Protocol):
+    """Turns a provider's webhook body into facts, and knows the reply body the provider expects."""
+
+    provider: ClassVar[str]
+    reply_body: ClassVar[bytes]
+
+    def verify(self, body: bytes, headers: Mapping[str, str]) -> bool:
+        """True when the body is authentic (signature checked), or when the provider does not sign."""
+        ...
+
+    def parse(self, body: bytes, headers: Mapping[str, str]) -> list[CallbackFacts]:
+        """Raise `MalformedCallback` when the body is not a callback of this provider."""
+        ...

@@ -1,0 +1,180 @@
+"""Every setting, from `FAPIAO_*` environment variables or the same keys in one TOML file (`FAPIAO_CONFIG`).
+
+`KEYS` is the single list of configuration names, defaults and meanings: the README table is checked
+against it. The environment wins over the file. Secrets are read like any key but never printed.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from fapiao.exceptions import ConfigurationError
+
+__all__ = ["Key", "KEYS", "Settings", "KingdeeSettings", "YipiaoyunSettings", "load"]
+
+
+@dataclass(frozen=True)
+class Key:
+    name: str
+    default: str | None
+    meaning: str
+    secret: bool = False
+
+
+KEYS: tuple[Key, ...] = (
+    Key("FAPIAO_CONFIG", None, "path of a TOML file holding any of these keys; the environment wins"),
+    Key("FAPIAO_KAFKA_BOOTSTRAP", None, "Kafka bootstrap servers; unset: start the embedded Tansu broker"),
+    Key("FAPIAO_SCHEMA_REGISTRY_URL", None, "Confluent Schema Registry; unset: Avro single-object encoding"),
+    Key("FAPIAO_TOPIC_PREFIX", "fapiao", "prefix of every topic name"),
+    Key("FAPIAO_PARTITIONS", "6", "partition count of every topic (all topics are co-partitioned)"),
+    Key("FAPIAO_APP_ID", "fapiao-stream", "faust application id: consumer group and table changelog names"),
+    Key("FAPIAO_KINGDEE_BASE_URL", None, "Kingdee 发票云 tenant base URL; unset in the demo: the Kingdee sandbox"),
+    Key("FAPIAO_KINGDEE_APP_ID", "sandbox-app", "Kingdee appId (第三方应用)"),
+    Key("FAPIAO_KINGDEE_APP_SECRET", "sandbox-secret", "Kingdee appSecret", secret=True),
+    Key("FAPIAO_KINGDEE_ACCOUNT_ID", "sandbox-account", "Kingdee accountId (数据中心 id)"),
+    Key("FAPIAO_KINGDEE_USER", "13800000000", "Kingdee login user (phone or user name)", secret=True),
+    Key("FAPIAO_KINGDEE_BUSINESS_SYSTEM_CODE", "FAPIAO_STREAM", "Kingdee businessSystemCode (picks the callback URL)"),
+    Key("FAPIAO_KINGDEE_AES_PASSWORD", None, "Kingdee AES password; unset: Base64 envelope", secret=True),
+    Key("FAPIAO_YIPIAOYUN_BASE_URL", None, "票申/易票云 API base URL; unset in the demo: the yipiaoyun sandbox"),
+    Key("FAPIAO_YIPIAOYUN_APP_ID", "sandbox-app", "票申/易票云 appId"),
+    Key("FAPIAO_YIPIAOYUN_APP_SECRET", "sandbox-secret", "票申/易票云 appSecret (signs requests and callbacks)", secret=True),
+    Key("FAPIAO_YIPIAOYUN_SIGN_TYPE", "MD5", "票申/易票云 signature hash: MD5, SHA1 or SHA256"),
+    Key("FAPIAO_GATEWAY_HOST", "127.0.0.1", "callback gateway listen address"),
+    Key("FAPIAO_GATEWAY_PORT", "8780", "callback gateway port"),
+    Key("FAPIAO_WEB_PORT", "8781", "the worker's HTTP port (state queries, health, metrics)"),
+    Key("FAPIAO_DATA_DIR", "var", "local state of a worker (table store)"),
+    Key("FAPIAO_ISSUE_BATCH", "200", "most provider calls one issue batch keeps in flight"),
+    Key("FAPIAO_PROVIDER_TIMEOUT_S", "10", "provider HTTP timeout; past it a submit is in doubt"),
+    Key("FAPIAO_IN_DOUBT_GRACE_S", "5", "wait before querying a serial left in doubt"),
+    Key("FAPIAO_PENDING_RECHECK_S", "15", "wait after acceptance before querying when no callback came"),
+    Key("FAPIAO_RETRY_BASE_S", "1", "first retry delay (doubles each attempt, with jitter)"),
+    Key("FAPIAO_RETRY_CAP_S", "60", "largest retry delay"),
+    Key("FAPIAO_MAX_ATTEMPTS", "8", "submissions before a retryable error becomes a failed result"),
+    Key("FAPIAO_RECONCILE_INTERVAL_S", "1", "how often the reconcile timer looks for serials that are due"),
+)
+
+_BY_NAME = {key.name: key for key in KEYS}
+
+
+@dataclass(frozen=True)
+class KingdeeSettings:
+    base_url: str | None
+    app_id: str
+    app_secret: str
+    account_id: str
+    user: str
+    business_system_code: str
+    aes_password: str | None
+
+
+@dataclass(frozen=True)
+class YipiaoyunSettings:
+    base_url: str | None
+    app_id: str
+    app_secret: str
+    sign_type: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    kafka_bootstrap: str | None
+    schema_registry_url: str | None
+    topic_prefix: str
+    partitions: int
+    app_id: str
+    kingdee: KingdeeSettings
+    yipiaoyun: YipiaoyunSettings
+    gateway_host: str
+    gateway_port: int
+    web_port: int
+    data_dir: Path
+    issue_batch: int
+    provider_timeout_s: float
+    in_doubt_grace_s: float
+    pending_recheck_s: float
+    retry_base_s: float
+    retry_cap_s: float
+    max_attempts: int
+    reconcile_interval_s: float
+
+
+def _merged(env: Mapping[str, str]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    path = env.get("FAPIAO_CONFIG")
+    if path:
+        try:
+            loaded = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigurationError(f"FAPIAO_CONFIG={path}: {exc}") from exc
+        unknown = sorted(set(loaded) - set(_BY_NAME))
+        if unknown:
+            raise ConfigurationError(f"FAPIAO_CONFIG={path}: unknown keys {', '.join(unknown)}")
+        values.update({k: str(v) for k, v in loaded.items()})
+    values.update({k: v for k, v in env.items() if k in _BY_NAME and v != ""})
+    return values
+
+
+def load(env: Mapping[str, str] | None = None) -> Settings:
+    """Read every setting; raise `ConfigurationError` naming the key that is wrong."""
+    values = _merged(os.environ if env is None else env)
+
+    def get(name: str) -> str | None:
+        return values.get(name, _BY_NAME[name].default)
+
+    def text(name: str) -> str:
+        value = get(name)
+        if value is None:
+            raise ConfigurationError(f"{name} is required")
+        return value
+
+    def number(name: str, kind: type[int] | type[float]) -> int | float:
+        raw = text(name)
+        try:
+            value = kind(raw)
+        except ValueError as exc:
+            raise ConfigurationError(f"{name}={raw!r} is not a {kind.__name__}") from exc
+        if value <= 0:
+            raise ConfigurationError(f"{name}={raw!r} must be positive")
+        return value
+
+    sign_type = text("FAPIAO_YIPIAOYUN_SIGN_TYPE").upper()
+    if sign_type not in ("MD5", "SHA1", "SHA256"):
+        raise ConfigurationError(f"FAPIAO_YIPIAOYUN_SIGN_TYPE={sign_type!r}: use MD5, SHA1 or SHA256")
+    return Settings(
+        kafka_bootstrap=get("FAPIAO_KAFKA_BOOTSTRAP"),
+        schema_registry_url=get("FAPIAO_SCHEMA_REGISTRY_URL"),
+        topic_prefix=text("FAPIAO_TOPIC_PREFIX"),
+        partitions=int(number("FAPIAO_PARTITIONS", int)),
+        app_id=text("FAPIAO_APP_ID"),
+        kingdee=KingdeeSettings(
+            base_url=get("FAPIAO_KINGDEE_BASE_URL"),
+            app_id=text("FAPIAO_KINGDEE_APP_ID"),
+            app_secret=text("FAPIAO_KINGDEE_APP_SECRET"),
+            account_id=text("FAPIAO_KINGDEE_ACCOUNT_ID"),
+            user=text("FAPIAO_KINGDEE_USER"),
+            business_system_code=text("FAPIAO_KINGDEE_BUSINESS_SYSTEM_CODE"),
+            aes_password=get("FAPIAO_KINGDEE_AES_PASSWORD"),
+        ),
+        yipiaoyun=YipiaoyunSettings(
+            base_url=get("FAPIAO_YIPIAOYUN_BASE_URL"),
+            app_id=text("FAPIAO_YIPIAOYUN_APP_ID"),
+            app_secret=text("FAPIAO_YIPIAOYUN_APP_SECRET"),
+            sign_type=sign_type,
+        ),
+        gateway_host=text("FAPIAO_GATEWAY_HOST"),
+        gateway_port=int(number("FAPIAO_GATEWAY_PORT", int)),
+        web_port=int(number("FAPIAO_WEB_PORT", int)),
+        data_dir=Path(text("FAPIAO_DATA_DIR")),
+        issue_batch=int(number("FAPIAO_ISSUE_BATCH", int)),
+        provider_timeout_s=float(number("FAPIAO_PROVIDER_TIMEOUT_S", float)),
+        in_doubt_grace_s=float(number("FAPIAO_IN_DOUBT_GRACE_S", float)),
+        pending_recheck_s=float(number("FAPIAO_PENDING_RECHECK_S", float)),
+        retry_base_s=float(number("FAPIAO_RETRY_BASE_S", float)),
+        retry_cap_s=float(number("FAPIAO_RETRY_CAP_S", float)),
+        max_attempts=int(number("FAPIAO_MAX_ATTEMPTS", int)),
+        reconcile_interval_s=float(number("FAPIAO_RECONCILE_INTERVAL_S", float)),
+    )
