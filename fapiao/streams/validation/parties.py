@@ -45,4 +45,4 @@ def legacy_special_buyer(request: InvoiceRequest) -> Iterator[Finding]:
     for name in _LEGACY_SPECIAL_BUYER:
         if not getattr(request.buyer, name):
             yield error("buyer_details_required", f"buyer.{name}", f"增值税专用发票必须填写购方 {name}",
-                        f"a special (税控 专票) invoice needs buyer.{name}")
+                        f"a tax-device special VAT invoice needs buyer.{name}")

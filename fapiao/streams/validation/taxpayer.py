@@ -55,7 +55,7 @@ def buyer_tax_id(request: InvoiceRequest) -> Iterator[Finding]:
     if not buyer.tax_id:
         if request.invoice_type in SPECIAL_TYPES:
             yield error("buyer_tax_id_required", "buyer.tax_id", "专用发票必须填写购方纳税人识别号",
-                        "a special (专票) invoice needs the buyer's tax ID")
+                        "a special VAT invoice needs the buyer's tax ID")
         elif not _individual(buyer):
             yield error("buyer_tax_id_required", "buyer.tax_id", "购方为企业时必须填写纳税人识别号",
                         "a company buyer needs a tax ID")

@@ -22,7 +22,7 @@ def unit_specification_characters(request: InvoiceRequest) -> Iterator[Finding]:
             # str.isalnum: letters of any script (汉字 included) and digits, nothing else.
             if text is not None and not text.isalnum():
                 yield error("letters_digits_only", f"lines[{i}].{name}", f"易票云要求 {name} 只含字母、汉字和数字",
-                            f"yipiaoyun allows only letters (汉字 included) and digits in {name}")
+                            f"yipiaoyun allows only letters (Chinese included) and digits in {name}")
 
 
 @rule(_PROVIDER)
