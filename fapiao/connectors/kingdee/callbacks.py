@@ -58,6 +58,7 @@ def _facts(item: Any, return_code: str, return_msg: str) -> CallbackFacts:
     elif str(item.get("invoiceStatus")) == "2" and return_code == "0":
         outcome = Outcome(OutcomeKind.PENDING, code="2")
     else:
-        reason = item.get("issueErrorMessage") or return_msg or "开票失败"
+        # returnMsg is "success" on a by-bill callback whose other items were issued: not a reason.
+        reason = item.get("issueErrorMessage") or (return_msg if return_code != "0" else None) or "开票失败"
         outcome = Outcome(OutcomeKind.FAILED, code=return_code, message=str(reason))
     return CallbackFacts(serial=item["serialNo"], outcome=outcome, order_numbers=orders)
