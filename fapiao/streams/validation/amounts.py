@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Iterator
 
-from fapiao.schemas.records import Finding, InvoiceRequest, Line
+from fapiao.schemas.records import Finding, InvoiceRequest
 from fapiao.streams.validation.registry import error, rule
 
 __all__ = ["PRICE_TOLERANCE", "TAX_TOLERANCE", "TAX_DEVIATION_LIMIT"]
@@ -50,24 +50,23 @@ def number_precision(request: InvoiceRequest) -> Iterator[Finding]:
         if abs(number) >= _INTEGER_LIMIT:
             yield error("amount_too_large", path, f"{path} 整数部分超过 12 位", f"{path} has more than 12 integer digits")
         elif _places(number) > places:
-            yield error("amount_precision", path, f"{path} 最多 {places} 位小数", f"{path} may have at most {places} decimal places")
-
-
-def _signs(i: int, line: Line) -> Iterator[Finding]:
-    if line.kind == "discount":
-        if line.amount >= _ZERO:
-            yield error("discount_not_negative", f"lines[{i}].amount", "折扣行金额必须为负数", "a discount line's amount must be negative")
-        return
-    for name, value in (("amount", line.amount), ("quantity", line.quantity), ("unit_price", line.unit_price)):
-        if value is not None and value <= _ZERO:
-            yield error("amount_not_positive", f"lines[{i}].{name}", f"蓝字发票的 {name} 必须大于零",
-                        f"a blue invoice line's {name} must be positive")
+            yield error("amount_precision", path, f"{path} 最多 {places} 位小数",
+                        f"{path} may have at most {places} decimal places")
 
 
 @rule()
 def line_signs(request: InvoiceRequest) -> Iterator[Finding]:
+    """Blue invoice: every amount, quantity and price positive, except a discount line's negative amount."""
     for i, line in enumerate(request.lines):
-        yield from _signs(i, line)
+        if line.kind == "discount":
+            if line.amount >= _ZERO:
+                yield error("discount_not_negative", f"lines[{i}].amount", "折扣行金额必须为负数",
+                            "a discount line's amount must be negative")
+            continue
+        for name, value in (("amount", line.amount), ("quantity", line.quantity), ("unit_price", line.unit_price)):
+            if value is not None and value <= _ZERO:
+                yield error("amount_not_positive", f"lines[{i}].{name}", f"蓝字发票的 {name} 必须大于零",
+                            f"a blue invoice line's {name} must be positive")
 
 
 @rule()
@@ -78,12 +77,14 @@ def line_arithmetic(request: InvoiceRequest) -> Iterator[Finding]:
             if abs(product - line.amount) > PRICE_TOLERANCE:
                 yield error("line_amount_mismatch", f"lines[{i}].amount",
                             f"数量×单价 ({product}) 与金额 ({line.amount}) 相差超过 {PRICE_TOLERANCE}",
-                            f"quantity × unit price ({product}) differs from the amount ({line.amount}) by more than {PRICE_TOLERANCE}")
+                            f"quantity × unit price ({product}) differs from the amount ({line.amount}) "
+                            f"by more than {PRICE_TOLERANCE}")
         expected = line.amount * line.tax_rate
         if abs(expected - line.tax_amount) > TAX_TOLERANCE:
             yield error("line_tax_mismatch", f"lines[{i}].tax_amount",
                         f"金额×税率 ({expected}) 与税额 ({line.tax_amount}) 相差超过 {TAX_TOLERANCE}",
-                        f"amount × rate ({expected}) differs from the tax ({line.tax_amount}) by more than {TAX_TOLERANCE}")
+                        f"amount × rate ({expected}) differs from the tax ({line.tax_amount}) "
+                        f"by more than {TAX_TOLERANCE}")
 
 
 @rule()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from fapiao.schemas.records import Finding, InvoiceRequest, Party
+from fapiao.schemas.records import Finding, InvoiceRequest
 from fapiao.streams.validation.providers import SPECIAL_TYPES
 from fapiao.streams.validation.registry import error, rule
 
@@ -37,10 +37,6 @@ def _tax_id_findings(tax_id: str, path: str, check_digit: bool) -> Iterator[Find
                     "the unified social credit code has a wrong check digit (GB 32100-2015)")
 
 
-def _individual(party: Party) -> bool:
-    return party.kind == "individual"
-
-
 @rule()
 def seller_tax_id(request: InvoiceRequest) -> Iterator[Finding]:
     if not request.seller.tax_id:
@@ -52,13 +48,14 @@ def seller_tax_id(request: InvoiceRequest) -> Iterator[Finding]:
 @rule()
 def buyer_tax_id(request: InvoiceRequest) -> Iterator[Finding]:
     buyer = request.buyer
+    individual = buyer.kind == "individual"
     if not buyer.tax_id:
         if request.invoice_type in SPECIAL_TYPES:
             yield error("buyer_tax_id_required", "buyer.tax_id", "专用发票必须填写购方纳税人识别号",
                         "a special VAT invoice needs the buyer's tax ID")
-        elif not _individual(buyer):
+        elif not individual:
             yield error("buyer_tax_id_required", "buyer.tax_id", "购方为企业时必须填写纳税人识别号",
                         "a company buyer needs a tax ID")
         return
     # An individual's 18-character ID may be a resident ID number (身份证), which has its own check digit.
-    yield from _tax_id_findings(buyer.tax_id, "buyer.tax_id", check_digit=not _individual(buyer))
+    yield from _tax_id_findings(buyer.tax_id, "buyer.tax_id", check_digit=not individual)

@@ -106,7 +106,8 @@ rule_cases("amount_precision", {"lines[0].amount": "100.000"}, {"lines[0].amount
            ("amount_precision", "total_with_tax"))
 rule_cases("amount_too_large", {"lines": [line("900000000000.00", "54000000000.00")]},
            {"lines": [line("1000000000000.00", "60000000000.00")]},
-           ("amount_too_large", "lines[0].amount"), ("amount_too_large", "total_amount"), ("amount_too_large", "total_with_tax"))
+           ("amount_too_large", "lines[0].amount"), ("amount_too_large", "total_amount"),
+           ("amount_too_large", "total_with_tax"))
 rule_cases("amount_not_positive", {"lines[0].amount": "0.01", "lines[0].quantity": None, "lines[0].tax_amount": "0.00"},
            {"lines[0].amount": "0.00", "lines[0].quantity": None, "lines[0].tax_amount": "0.00"},
            ("amount_not_positive", "lines[0].amount"))
@@ -134,7 +135,8 @@ rule_cases("bank_account_too_long", {"seller.bank": HAN * 67, "seller.bank_accou
            {"seller.bank": HAN * 67, "seller.bank_account": "1" * 17}, ("field_too_long", "seller.bank"))
 rule_cases("goods_name_too_long", {"lines[0].name": HAN * 46}, {"lines[0].name": HAN * 47},
            ("field_too_long", "lines[0].name"))
-rule_cases("unit_too_long", {"lines[0].unit": HAN * 11}, {"lines[0].unit": HAN * 11 + "g"}, ("field_too_long", "lines[0].unit"))
+rule_cases("unit_too_long", {"lines[0].unit": HAN * 11}, {"lines[0].unit": HAN * 11 + "g"},
+           ("field_too_long", "lines[0].unit"))
 rule_cases("specification_too_long", {"lines[1].specification": "X" * 40}, {"lines[1].specification": "X" * 41},
            ("field_too_long", "lines[1].specification"))
 rule_cases("remark_too_long_legacy", {"invoice_type": "normal", "remark": HAN * 115},
