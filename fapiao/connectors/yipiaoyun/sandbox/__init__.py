@@ -1,0 +1,77 @@
+"""`fapiao sandbox yipiaoyun`: an offline 票申/易票云 (real HTTP, signed requests and callbacks, faults).
+
+Defaults for app id, secret and sign type are the `FAPIAO_YIPIAOYUN_*` defaults of `fapiao.settings`, so a
+client left at its defaults talks to it. The rules it enforces are listed in `state.py`; faults in `app.py`.
+For a test: storeNo "S009" with autoDeal answers 5001 (no online tax device).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import socket
+
+import click
+from aiohttp import web
+
+from fapiao.connectors.yipiaoyun.sandbox.app import SandboxConfig, build_app
+from fapiao.settings import KEYS
+
+__all__ = ["command", "serve"]
+
+_DEFAULTS = {key.name: key.default for key in KEYS}
+DEFAULT_PORT = 8791  # next to the Kingdee sandbox (8790)
+
+
+async def serve(config: SandboxConfig) -> None:
+    """Run until SIGTERM or SIGINT; print the listening line once the socket accepts connections."""
+    # Bind first, so that port 0 works and links (pdfPath, H5) carry the real port.
+    sock = socket.create_server((config.host, config.port))
+    host, port = sock.getsockname()[:2]
+    url = f"http://{host}:{port}"
+    runner = web.AppRunner(build_app(config, url), shutdown_timeout=1.0, handle_signals=False)
+    await runner.setup()
+    await web.SockSite(runner, sock).start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    click.echo(f"yipiaoyun sandbox listening on {url}")
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+def _rate(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    if not 0 <= value <= 1:
+        raise click.BadParameter("must be between 0 and 1")
+    return value
+
+
+@click.command("yipiaoyun")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=DEFAULT_PORT, show_default=True, type=int, help="0: any free port")
+@click.option("--app-id", default=_DEFAULTS["FAPIAO_YIPIAOYUN_APP_ID"], show_default=True)
+@click.option("--app-secret", default=_DEFAULTS["FAPIAO_YIPIAOYUN_APP_SECRET"], show_default=True)
+@click.option("--sign-type", default=_DEFAULTS["FAPIAO_YIPIAOYUN_SIGN_TYPE"], show_default=True,
+              type=click.Choice(["MD5", "SHA1", "SHA256"], case_sensitive=False), help="signs callbacks")
+@click.option("--latency-ms", default=0, show_default=True, type=click.IntRange(min=0))
+@click.option("--fail-rate", default=0.0, show_default=True, callback=_rate, help="submissions answered HTTP 503")
+@click.option("--timeout-rate", default=0.0, show_default=True, callback=_rate,
+              help="submissions recorded but answered only after --hang-s")
+@click.option("--hang-s", default=30.0, show_default=True, type=click.FloatRange(min=0))
+@click.option("--callback-url", default=None, help="where 申请回调 are POSTed; unset: none sent")
+@click.option("--drop-callback-rate", default=0.0, show_default=True, callback=_rate)
+@click.option("--duplicate-callback-rate", default=0.0, show_default=True, callback=_rate)
+@click.option("--token-ttl-s", default=7200.0, show_default=True, type=click.FloatRange(min=0),
+              help="accepted for symmetry with the Kingdee sandbox; 票申 has no tokens")
+@click.option("--complete-delay-ms", default=200, show_default=True, type=click.IntRange(min=0))
+@click.option("--seed", default=None, type=int, help="seed of the fault dice, for repeatable runs")
+def command(host: str, port: int, app_id: str, app_secret: str, sign_type: str, latency_ms: int, fail_rate: float,
+            timeout_rate: float, hang_s: float, callback_url: str | None, drop_callback_rate: float,
+            duplicate_callback_rate: float, token_ttl_s: float, complete_delay_ms: int, seed: int | None) -> None:
+    """Run an offline 票申/易票云 on HOST:PORT."""
+    config = SandboxConfig(host, port, app_id, app_secret, sign_type.upper(), latency_ms, fail_rate, timeout_rate,
+                           hang_s, callback_url, drop_callback_rate, duplicate_callback_rate, complete_delay_ms, seed)
+    asyncio.run(serve(config))
