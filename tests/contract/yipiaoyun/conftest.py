@@ -1,0 +1,69 @@
+"""Fixtures for the 票申 contract tests: one receiver and cached sandboxes per session, a fresh request each time."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from typing import Any, AsyncIterator, Callable, Iterator
+
+import pytest
+from yipiaoyun_processes import Receiver, Sandbox, start_sandbox
+
+from fapiao.connectors.yipiaoyun import YipiaoyunProvider
+from fapiao.samples import valid_request
+from fapiao.schemas.records import InvoiceRequest
+from fapiao.schemas.requests import parse_request
+
+
+@pytest.fixture(scope="session")
+def receiver() -> Iterator[Receiver]:
+    server = Receiver()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def sandbox_factory(receiver: Receiver) -> Iterator[Callable[..., Sandbox]]:
+    """`sandbox_factory(*options, sign_type="MD5")`: a running sandbox calling back to the receiver (cached)."""
+    running: dict[tuple[str, ...], Sandbox] = {}
+
+    def get(*options: str, sign_type: str = "MD5") -> Sandbox:
+        key = (sign_type, *options)
+        if key not in running:
+            running[key] = start_sandbox("--callback-url", receiver.url, "--complete-delay-ms", "100", *options,
+                                  sign_type=sign_type)
+        return running[key]
+
+    yield get
+    for sandbox in running.values():
+        sandbox.stop()
+
+
+@pytest.fixture
+def sandbox(sandbox_factory: Callable[..., Sandbox]) -> Sandbox:
+    """The plain MD5 sandbox, no faults."""
+    return sandbox_factory()
+
+
+@pytest.fixture
+async def provider(sandbox: Sandbox) -> AsyncIterator[YipiaoyunProvider]:
+    client = sandbox.provider()
+    yield client
+    await client.aclose()
+
+
+_serials = iter(range(1, 10**6))
+
+
+@pytest.fixture
+def invoice_request() -> Callable[..., InvoiceRequest]:
+    """`invoice_request(invoice_type="normal", **changes)`: a valid sample under a fresh serial."""
+
+    def make(invoice_type: str = "normal", **changes: Any) -> InvoiceRequest:
+        serial = f"YPC{int(time.time()) % 100000:05d}{next(_serials):05d}"
+        parsed, findings = parse_request(valid_request(serial, "yipiaoyun", invoice_type=invoice_type))
+        assert parsed is not None and not findings
+        return replace(parsed, **changes)
+
+    return make
