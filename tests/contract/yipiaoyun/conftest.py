@@ -48,9 +48,8 @@ def sandbox(sandbox_factory: Callable[..., Sandbox]) -> Sandbox:
 
 @pytest.fixture
 async def provider(sandbox: Sandbox) -> AsyncIterator[YipiaoyunProvider]:
-    client = sandbox.provider()
-    yield client
-    await client.aclose()
+    async with sandbox.client() as client:
+        yield client
 
 
 _serials = iter(range(1, 10**6))

@@ -30,8 +30,7 @@ async def _eventually(provider: YipiaoyunProvider, request: InvoiceRequest, kind
 async def test_issue_end_to_end(sandbox_factory: Callable[..., Sandbox], receiver: Receiver, invoice_request: Make,
                                 sign_type: str) -> None:
     sandbox = sandbox_factory(sign_type=sign_type)
-    provider = sandbox.provider()
-    try:
+    async with sandbox.client() as provider:
         request = invoice_request()
         assert (await provider.submit(request)).kind is OutcomeKind.ACCEPTED
         [body] = receiver.wait_for(request.serial)
@@ -46,8 +45,6 @@ async def test_issue_end_to_end(sandbox_factory: Callable[..., Sandbox], receive
         issued = await provider.query(request)
         assert issued.kind is OutcomeKind.ISSUED and issued.invoice.number == invoice.number
         assert sandbox.stats()["issued_per_serial"][request.serial] == 1
-    finally:
-        await provider.aclose()
 
 
 async def test_tampered_callback_fails_verify(sandbox: Sandbox, provider: YipiaoyunProvider, receiver: Receiver,
@@ -136,64 +133,49 @@ async def test_unknown_serial_is_not_found(provider: YipiaoyunProvider, invoice_
 
 
 async def test_wrong_secret_is_configuration(sandbox: Sandbox, invoice_request: Make) -> None:
-    provider = sandbox.provider(secret="not-the-secret")
-    try:
+    async with sandbox.client(secret="not-the-secret") as provider:
         with pytest.raises(ProviderConfigurationError, match="签名错误"):
             await provider.submit(invoice_request())
-    finally:
-        await provider.aclose()
 
 
 async def test_fail_rate_is_retryable_and_records_nothing(sandbox_factory: Callable[..., Sandbox],
                                                           invoice_request: Make) -> None:
     sandbox = sandbox_factory("--fail-rate", "1.0")
-    provider = sandbox.provider()
-    try:
+    async with sandbox.client() as provider:
         request = invoice_request()
         outcome = await provider.submit(request)
         assert (outcome.kind, outcome.code) == (OutcomeKind.RETRYABLE, "http_503")
         assert (await provider.query(request)).kind is OutcomeKind.NOT_FOUND
-    finally:
-        await provider.aclose()
 
 
 async def test_timeout_is_in_doubt_and_query_shows_the_outcome(sandbox_factory: Callable[..., Sandbox],
                                                                invoice_request: Make) -> None:
     sandbox = sandbox_factory("--timeout-rate", "1.0", "--hang-s", "3")
-    provider = sandbox.provider(timeout_s=0.5)
-    try:
+    async with sandbox.client(timeout_s=0.5) as provider:
         request = invoice_request()
         assert (await provider.submit(request)).kind is OutcomeKind.IN_DOUBT
         issued = await _eventually(provider, request, OutcomeKind.ISSUED)
         assert issued.invoice is not None and issued.invoice.number
         assert sandbox.stats()["issued_per_serial"][request.serial] == 1
-    finally:
-        await provider.aclose()
 
 
 async def test_duplicated_callbacks(sandbox_factory: Callable[..., Sandbox], receiver: Receiver,
                                     invoice_request: Make) -> None:
     sandbox = sandbox_factory("--duplicate-callback-rate", "1.0")
-    provider = sandbox.provider()
-    try:
+    async with sandbox.client() as provider:
         request = invoice_request()
         await provider.submit(request)
         first, second = receiver.wait_for(request.serial, count=2)
         parse = YipiaoyunCallbacks(SECRET).parse
         assert parse(first, {})[0].outcome == parse(second, {})[0].outcome
         assert sandbox.stats()["issued_per_serial"][request.serial] == 1
-    finally:
-        await provider.aclose()
 
 
 async def test_dropped_callbacks(sandbox_factory: Callable[..., Sandbox], receiver: Receiver,
                                  invoice_request: Make) -> None:
     sandbox = sandbox_factory("--drop-callback-rate", "1.0")
-    provider = sandbox.provider()
-    try:
+    async with sandbox.client() as provider:
         request = invoice_request()
         await provider.submit(request)
         await _eventually(provider, request, OutcomeKind.ISSUED)  # the query is how a lost callback is recovered
         assert sandbox.stats()["callbacks"]["dropped"] >= 1 and not receiver.for_serial(request.serial)
-    finally:
-        await provider.aclose()

@@ -12,9 +12,10 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, AsyncIterator
 
 import httpx
 from aiohttp import web
@@ -96,8 +97,14 @@ class Sandbox:
     def stats(self) -> dict[str, Any]:
         return wire.loads(httpx.get(f"{self.url}/_sandbox/stats", timeout=2).content)  # type: ignore[no-any-return]
 
-    def provider(self, timeout_s: float = 5.0, secret: str = SECRET) -> YipiaoyunProvider:
-        return YipiaoyunProvider(YipiaoyunSettings(self.url, APP_ID, secret, self.sign_type), timeout_s)
+    @asynccontextmanager
+    async def client(self, timeout_s: float = 5.0, secret: str = SECRET) -> AsyncIterator[YipiaoyunProvider]:
+        """A provider configured for this sandbox, closed on exit."""
+        provider = YipiaoyunProvider(YipiaoyunSettings(self.url, APP_ID, secret, self.sign_type), timeout_s)
+        try:
+            yield provider
+        finally:
+            await provider.aclose()
 
     def stop(self) -> None:
         self.process.terminate()
