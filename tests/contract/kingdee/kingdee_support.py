@@ -7,6 +7,7 @@ import dataclasses
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -36,12 +37,15 @@ class Sandbox:
 
     def __init__(self, *args: str) -> None:
         self.url = f"http://{HOST}:{free_port()}"
+        # A file, not a pipe: a chatty sandbox can never block on a full pipe nobody reads.
+        self._log = tempfile.TemporaryFile()
         self.process = subprocess.Popen([str(FAPIAO), "sandbox", "kingdee", "--port", self.url.rsplit(":", 1)[1],
-                                         *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                                         *args], stdout=self._log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 15
         while True:
             if self.process.poll() is not None:
-                raise RuntimeError(f"sandbox exited: {self.process.stderr.read().decode()}")  # type: ignore[union-attr]
+                self._log.seek(0)
+                raise RuntimeError(f"sandbox exited: {self._log.read().decode()}")
             try:
                 httpx.get(f"{self.url}/_sandbox/stats", timeout=1).raise_for_status()
                 return
@@ -64,6 +68,7 @@ class Sandbox:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        self._log.close()
 
 
 class Receiver:
@@ -104,6 +109,7 @@ class Receiver:
         asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(5)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
+        self._loop.close()
 
     async def wait_for(self, count: int, parser: KingdeeCallbacks, serial: str, timeout: float = 10) -> list[Any]:
         """The parsed facts about `serial`, once at least `count` callbacks named it."""
