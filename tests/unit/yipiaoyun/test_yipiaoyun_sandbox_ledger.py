@@ -27,3 +27,11 @@ def test_totals_must_add_up(invoice_request: Callable[..., InvoiceRequest]) -> N
     body = stay_open_body(invoice_request())
     body["orderList"][0]["orderPrice"] = Decimal("24.81")
     assert Ledger("http://sandbox").admit("stay_open", body)[:2] == (-1, "订单金额与商品总价不符")
+
+
+def test_garbage_numbers_are_refused_not_crashed(invoice_request: Callable[..., InvoiceRequest]) -> None:
+    body = stay_open_body(invoice_request())
+    body["orderList"][0]["items"][0].update(totalPrice="abc")
+    assert Ledger("http://sandbox").admit("stay_open", body)[:2] == (-1, "总价格式错误")
+    body["orderList"][0]["items"][0].update(totalPrice=Decimal("24.80"), taxRate="x")
+    assert Ledger("http://sandbox").admit("stay_open", body)[:2] == (-1, "税率错误")

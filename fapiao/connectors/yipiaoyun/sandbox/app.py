@@ -5,6 +5,7 @@ Routes: the three submission endpoints and the assumed query endpoint (mapping.p
 
 Signatures: a request whose appId is not ours answers `-1 appId无效`, a wrong or missing sign `-1 签名错误`,
 both with HTTP 200 as the vendor answers business errors (the client raises ProviderConfigurationError).
+A request may be signed with any of MD5/SHA1/SHA256 (its signType says which); `sign_type` signs callbacks.
 
 Faults, on submissions only: `fail_rate` -> HTTP 503 and nothing recorded; `timeout_rate` -> recorded (and
 later issued) but the answer is held `hang_s` seconds. `latency_ms` delays every API answer.

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from fapiao.clock import now
@@ -59,7 +59,10 @@ class Application:
 def _decimal(value: Any, what: str) -> Decimal:
     if value is None or isinstance(value, bool):
         raise Refused(-1, f"{what}不能为空")
-    return Decimal(str(value))
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        raise Refused(-1, f"{what}格式错误") from None
 
 
 class Ledger:
@@ -134,7 +137,8 @@ class Ledger:
             else:
                 if not item.get("name") or not item.get("taxTypeNo"):
                     raise Refused(-1, "税收分类编码错误")
-                name, rate = str(item["name"]), int(str(item.get("taxRate", "")) or -1)
+                raw_rate = str(item.get("taxRate", ""))
+                name, rate = str(item["name"]), int(raw_rate) if raw_rate.isdigit() else -1
                 if rate not in RATES:
                     raise Refused(-1, "税率错误")
             lines.append((name, rate, total))
