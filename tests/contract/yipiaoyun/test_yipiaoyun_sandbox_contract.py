@@ -179,3 +179,14 @@ async def test_dropped_callbacks(sandbox_factory: Callable[..., Sandbox], receiv
         await provider.submit(request)
         await _eventually(provider, request, OutcomeKind.ISSUED)  # the query is how a lost callback is recovered
         assert sandbox.stats()["callbacks"]["dropped"] >= 1 and not receiver.for_serial(request.serial)
+
+
+async def test_callbacks_are_retried_after_a_failed_delivery(sandbox_factory: Callable[..., Sandbox],
+                                                             receiver: Receiver, invoice_request: Make) -> None:
+    sandbox = sandbox_factory("--callback-url", receiver.flaky_url)
+    async with sandbox.client() as provider:
+        request = invoice_request()
+        await provider.submit(request)
+        [body] = receiver.wait_for(request.serial)
+        assert YipiaoyunCallbacks(SECRET).verify(body, {})
+        assert sandbox.stats()["callbacks"]["retried"] >= 1

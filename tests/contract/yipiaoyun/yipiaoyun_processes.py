@@ -41,6 +41,8 @@ class Receiver:
     def __init__(self) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/callbacks"
+        self.flaky_url = f"http://127.0.0.1:{self.port}/flaky"  # answers 500 to every other POST
+        self._flaky_calls = 0
         self.bodies: list[bytes] = []
         self._changed = threading.Condition()
         self._loop = asyncio.new_event_loop()
@@ -54,10 +56,17 @@ class Receiver:
             self._changed.notify_all()
         return web.Response(body=YipiaoyunCallbacks.reply_body, content_type="application/json")
 
+    async def _flaky(self, request: web.Request) -> web.Response:
+        self._flaky_calls += 1
+        if self._flaky_calls % 2:
+            return web.Response(status=500)
+        return await self._receive(request)
+
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)
         app = web.Application()
         app.router.add_post("/callbacks", self._receive)
+        app.router.add_post("/flaky", self._flaky)
         self._runner = web.AppRunner(app)
         self._loop.run_until_complete(self._runner.setup())
         self._loop.run_until_complete(web.TCPSite(self._runner, "127.0.0.1", self.port).start())
