@@ -6,5 +6,6 @@ from datetime import datetime, timezone
 
 
 def now() -> datetime:
-    """The current time, aware, in UTC."""
-    return datetime.now(timezone.utc)
+    """The current time, aware, in UTC, to the millisecond: what an Avro timestamp-millis keeps."""
+    moment = datetime.now(timezone.utc)
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)

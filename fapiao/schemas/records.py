@@ -27,6 +27,8 @@ __all__ = [
     "InvoiceResult",
     "Status",
     "CallbackRecord",
+    "HistoryEntry",
+    "InvoiceState",
     "INVOICE_TYPES",
     "PROVIDERS",
 ]
@@ -145,7 +147,6 @@ class SignalKind(StrEnum):
     IN_DOUBT = "in_doubt"  # the provider may or may not have it (timeout after send)
     NOT_FOUND = "not_found"  # a query found no such serial at the provider
     DUE = "due"  # the reconcile timer: a waiting serial's time has come
-    ORPHAN_CALLBACK = "orphan_callback"  # a callback named a serial we never saw
 
 
 @dataclass(frozen=True)
@@ -262,3 +263,36 @@ class CallbackRecord:
     verdict: str = "accepted"  # accepted | malformed | rejected (signature, secret)
     reason: str | None = None
 
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One past transition, kept in the state row so support can see a serial's story without the log."""
+
+    seq: int
+    type: EventType
+    at: datetime
+    attempt: int = 0
+    code: str | None = None
+    message: str | None = None
+
+
+@dataclass(frozen=True)
+class InvoiceState:
+    """A serial's row in the state table: the fold of its events so far."""
+
+    serial: str
+    status: Status
+    seq: int
+    created_at: datetime
+    updated_at: datetime
+    attempt: int = 0
+    provider: str | None = None
+    request: InvoiceRequest | None = None
+    fingerprint: str | None = None
+    findings: tuple[Finding, ...] = ()
+    code: str | None = None
+    message: str | None = None
+    invoice: InvoiceInfo | None = None
+    due_at: datetime | None = None
+    history: tuple[HistoryEntry, ...] = ()

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping
 
+from fapiao.schemas.convert import tidy
 from fapiao.schemas.records import Finding, InvoiceRequest, Line, Party, Severity
 
 __all__ = ["parse_request", "request_to_dict", "fingerprint", "MAX_SCALE", "MAX_INTEGER_DIGITS"]
@@ -70,7 +71,7 @@ class _Shape:
             self.fail("amount_out_of_range", path, f"{path} 超出可表示范围 (整数≤{MAX_INTEGER_DIGITS}位, 小数≤{MAX_SCALE}位)",
                       f"{path} is out of range (at most {MAX_INTEGER_DIGITS} integer digits and {MAX_SCALE} places)")
             return None
-        return number
+        return tidy(number)
 
     def mapping(self, obj: Mapping[str, Any], key: str, path: str) -> Mapping[str, Any] | None:
         value = obj.get(key)
@@ -121,6 +122,9 @@ def _line(shape: _Shape, obj: Any, path: str) -> Line | None:
 
 
 def _requested_at(shape: _Shape, obj: Mapping[str, Any]) -> datetime | None:
+    if isinstance(obj.get("requested_at"), datetime):  # an Avro-decoded request
+        moment: datetime = obj["requested_at"]
+        return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
     raw = shape.text(obj, "requested_at", "requested_at")
     if raw is None:
         return None

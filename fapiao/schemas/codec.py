@@ -1,0 +1,158 @@
+"""One codec for every topic: Avro single-object encoding, or the Confluent wire format with a registry.
+
+Writes:
+    no registry  ->  C3 01 | CRC-64-AVRO fingerprint (8 bytes, little-endian) | Avro body
+    registry     ->  00 | schema id (4 bytes, big-endian) | Avro body
+Reads both, plus UTF-8 JSON for requests (an ERP may publish JSON with the same field names).
+A single-object record written with an older schema still decodes: every schema version this
+package ever wrote is kept in `avro/history/` and resolved against the current one.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+from io import BytesIO
+from typing import Any, Callable, TypeVar
+
+import fastavro
+from fastavro.schema import load_schema, to_parsing_canonical_form
+
+from fapiao.exceptions import FapiaoStreamError
+from fapiao.schemas.convert import from_datum, to_datum
+
+__all__ = ["Codec", "DecodeError", "crc64_avro", "schema_for"]
+
+_R = TypeVar("_R")
+SINGLE_OBJECT_MARKER = b"\xc3\x01"
+CONFLUENT_MAGIC = b"\x00"
+
+
+class DecodeError(FapiaoStreamError):
+    """Bytes that are not a record of the expected kind, in any format this codec reads."""
+
+
+_EMPTY = 0xC15D213AA4D7A795
+
+
+def _table() -> list[int]:
+    table = []
+    for i in range(256):
+        fp = i
+        for _ in range(8):
+            fp = (fp >> 1) ^ (_EMPTY & -(fp & 1))
+        table.append(fp)
+    return table
+
+
+_FP_TABLE = _table()
+
+
+def crc64_avro(data: bytes) -> int:
+    """The Avro spec's 64-bit Rabin fingerprint (CRC-64-AVRO) of `data`."""
+    fp = _EMPTY
+    for byte in data:
+        fp = (fp >> 8) ^ _FP_TABLE[(fp ^ byte) & 0xFF]
+    return fp
+
+
+def _avro_dir() -> Any:
+    return resources.files("fapiao.schemas").joinpath("avro")
+
+
+@cache
+def schema_for(name: str) -> dict[str, Any]:
+    """The current parsed schema of record `name` (e.g. "InvoiceEvent")."""
+    with resources.as_file(_avro_dir().joinpath(f"fapiao.{name}.avsc")) as path:
+        return load_schema(str(path))  # type: ignore[no-any-return]
+
+
+@cache
+def _fingerprint(name: str) -> bytes:
+    return struct.pack("<Q", crc64_avro(to_parsing_canonical_form(schema_for(name)).encode("utf-8")))
+
+
+@cache
+def _writers() -> dict[bytes, tuple[str, dict[str, Any]]]:
+    """fingerprint -> (record name, writer schema) for every current and historical schema."""
+    known: dict[bytes, tuple[str, dict[str, Any]]] = {}
+    history = _avro_dir().joinpath("history")
+    if history.is_dir():
+        for entry in history.iterdir():
+            if entry.name.endswith(".avsc"):
+                schema = fastavro.parse_schema(json.loads(entry.read_text(encoding="utf-8")))
+                canonical = to_parsing_canonical_form(schema).encode("utf-8")
+                known[struct.pack("<Q", crc64_avro(canonical))] = (schema["name"].split(".")[-1], schema)
+    for entry in _avro_dir().iterdir():
+        if entry.name.endswith(".avsc"):
+            name = entry.name[len("fapiao."):-len(".avsc")]
+            known[_fingerprint(name)] = (name, schema_for(name))
+    return known
+
+
+class Codec:
+    """Encodes records for the wire and decodes them back, in whichever format they came."""
+
+    def __init__(self, registry: Callable[[str, dict[str, Any]], int] | None = None,
+                 lookup: Callable[[int], dict[str, Any]] | None = None) -> None:
+        """`registry(subject, schema) -> id` and `lookup(id) -> schema` switch on the Confluent format."""
+        self._register = registry
+        self._lookup = lookup
+
+    def encode(self, record: Any, topic: str | None = None) -> bytes:
+        """Avro bytes of a record (one of `fapiao.schemas.records`)."""
+        name = type(record).__name__.removesuffix("Record")
+        schema = schema_for(name)
+        body = BytesIO()
+        fastavro.schemaless_writer(body, schema, to_datum(record))
+        if self._register is not None:
+            schema_id = self._register(f"{topic or name}-value", schema)
+            return CONFLUENT_MAGIC + struct.pack(">I", schema_id) + body.getvalue()
+        return SINGLE_OBJECT_MARKER + _fingerprint(name) + body.getvalue()
+
+    def decode(self, data: bytes, cls: type[_R]) -> _R:
+        """The record of class `cls` in `data`; raise `DecodeError` when it is not one."""
+        return from_datum(cls, self.decode_datum(data, cls.__name__.removesuffix("Record")))
+
+    def decode_datum(self, data: bytes, name: str) -> dict[str, Any]:
+        """The plain datum of record `name`, from single-object, Confluent, or (requests only) JSON bytes."""
+        reader = schema_for(name)
+        try:
+            if data.startswith(SINGLE_OBJECT_MARKER):
+                known = _writers().get(data[2:10])
+                if known is None:
+                    raise DecodeError("single-object record with an unknown schema fingerprint")
+                writer_name, writer = known
+                if writer_name != name:
+                    raise DecodeError(f"a {writer_name} record where a {name} was expected")
+                return fastavro.schemaless_reader(BytesIO(data[10:]), writer, reader)  # type: ignore[return-value]
+            if data.startswith(CONFLUENT_MAGIC) and len(data) > 5:
+                if self._lookup is None:
+                    raise DecodeError("Confluent wire format needs FAPIAO_SCHEMA_REGISTRY_URL to be set")
+                (schema_id,) = struct.unpack(">I", data[1:5])
+                writer = fastavro.parse_schema(self._lookup(schema_id))
+                return fastavro.schemaless_reader(BytesIO(data[5:]), writer, reader)  # type: ignore[return-value]
+            if name == "InvoiceRequest":
+                return _json_object(data)
+        except DecodeError:
+            raise
+        except Exception as exc:  # fastavro raises many types for corrupt bodies; all mean "not this record"
+            raise DecodeError(f"not a valid Avro {name}: {type(exc).__name__}: {exc}") from exc
+        raise DecodeError(f"not a {name}: neither Avro single-object nor Confluent wire format")
+
+
+def _json_object(data: bytes) -> dict[str, Any]:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DecodeError(f"neither Avro nor UTF-8 JSON: {exc}") from exc
+    try:
+        value = json.loads(text, parse_float=Decimal)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise DecodeError(f"not valid JSON: {exc}") from exc
+    if not isinstance(value, dict):
+        raise DecodeError(f"JSON request must be an object, not {type(value).__name__}")
+    return value
