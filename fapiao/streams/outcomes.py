@@ -1,0 +1,51 @@
+"""Provider outcomes to lifecycle signals: the issue agent's and callback agent's only decision, kept pure."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fapiao.connectors.provider import Outcome, OutcomeKind
+from fapiao.schemas.records import InvoiceRequest, Signal, SignalKind
+
+__all__ = ["signal_for", "adopt"]
+
+_KIND = {
+    OutcomeKind.ACCEPTED: SignalKind.ACCEPTED,
+    OutcomeKind.ISSUED: SignalKind.ISSUED,
+    OutcomeKind.PENDING: SignalKind.PENDING,
+    OutcomeKind.FAILED: SignalKind.FAILED,
+    OutcomeKind.RETRYABLE: SignalKind.RETRYABLE,
+    OutcomeKind.SESSION: SignalKind.SESSION,
+    OutcomeKind.IN_DOUBT: SignalKind.IN_DOUBT,
+    OutcomeKind.NOT_FOUND: SignalKind.NOT_FOUND,
+    # A duplicate is answered by a query before it becomes a signal (see `adopt`); if one still
+    # reaches here the provider has the serial, which is what "accepted" means.
+    OutcomeKind.DUPLICATE: SignalKind.ACCEPTED,
+}
+
+
+def signal_for(serial: str, outcome: Outcome, *, at: datetime, source: str, attempt: int,
+               querying: bool = False) -> Signal:
+    """The signal that reports `outcome`. A failed query is no answer at all: the serial stays in doubt."""
+    kind = _KIND[outcome.kind]
+    if querying and kind in (SignalKind.RETRYABLE, SignalKind.SESSION):
+        kind = SignalKind.IN_DOUBT
+    return Signal(serial=serial, kind=kind, at=at, source=source, attempt=attempt, code=outcome.code,
+                  message=outcome.message, invoice=outcome.invoice)
+
+
+def adopt(request: InvoiceRequest, found: Outcome) -> Outcome:
+    """What to make of the provider's existing invoice for our serial (after a duplicate answer).
+
+    Adopt it only when its totals match our request: otherwise the serial was used for something else
+    at the provider, and issuing ours under it is impossible without a human.
+    """
+    invoice = found.invoice
+    if found.kind is OutcomeKind.ISSUED and invoice is not None:
+        mismatched = [name for name, theirs, ours in (("total_amount", invoice.total_amount, request.total_amount),
+                                                      ("total_tax", invoice.total_tax, request.total_tax))
+                      if theirs is not None and theirs != ours]
+        if mismatched:
+            return Outcome(OutcomeKind.FAILED, "provider_serial_conflict",
+                           f"the provider holds another invoice under this serial ({', '.join(mismatched)} differ)")
+    return found
