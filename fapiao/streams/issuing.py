@@ -1,0 +1,72 @@
+"""issue_invoices: the issue agent. Reads transitions, calls the provider for serials that became due,
+reports each outcome as a signal.
+
+Many calls are in flight at once without risking offsets (faust issue #606): events are taken in
+batches, the batch's calls run together, their signals are sent, and only then does faust ack the
+batch. A worker that dies mid-batch reads the batch again; a call sent twice carries the same serial,
+which the provider answers as a duplicate, and a duplicate is resolved by a query, never a resend.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from faust.types import EventT, StreamT
+
+from fapiao import clock
+from fapiao.connectors.provider import Outcome, OutcomeKind, Provider
+from fapiao.schemas.records import EventType, InvoiceEvent, Signal, SignalKind
+from fapiao.streams.outcomes import adopt, signal_for
+from fapiao.streams.pipeline import Pipeline
+
+__all__ = ["install", "call_provider"]
+
+log = logging.getLogger("fapiao.issue")
+_CALLS = (EventType.SUBMITTING, EventType.QUERYING)
+
+
+async def call_provider(providers: dict[str, Provider], transition: InvoiceEvent) -> Signal:
+    """One provider call for one transition, always answered with a signal (never an exception)."""
+    request = transition.request
+    querying = transition.type is EventType.QUERYING
+    provider = providers.get(transition.provider or "")
+    if request is None or provider is None:
+        return Signal(serial=transition.serial, kind=SignalKind.FAILED, at=clock.now(), source="issue",
+                      attempt=transition.attempt, code="provider_not_configured",
+                      message=f"this worker has no base URL for provider {transition.provider!r} "
+                              f"(FAPIAO_{(transition.provider or '').upper()}_BASE_URL)")
+    try:
+        if querying:
+            outcome = await provider.query(request)
+        else:
+            outcome = await provider.submit(request)
+            if outcome.kind is OutcomeKind.DUPLICATE:
+                outcome = adopt(request, await provider.query(request))
+    except Exception as exc:  # a bug or a misconfiguration: whether it was sent is unknown
+        log.error("provider %s call for serial %s raised %s", provider.name, transition.serial, type(exc).__name__)
+        outcome = Outcome(OutcomeKind.IN_DOUBT, "client_error", f"{type(exc).__name__}: {exc}"[:500])
+    return signal_for(transition.serial, outcome, at=clock.now(), source="query" if querying else "issue",
+                      attempt=transition.attempt, querying=querying)
+
+
+async def issue_batch(pipeline: Pipeline, providers: dict[str, Provider], batch: list[EventT]) -> None:
+    due: list[InvoiceEvent] = []
+    for event in batch:
+        try:
+            transition = pipeline.codec.decode(event.message.value or b"", InvoiceEvent)
+        except Exception as exc:
+            await pipeline.dead_letter(event, f"{type(exc).__name__}: {exc}", stage="issue")
+            continue
+        if transition.type in _CALLS:
+            due.append(transition)
+    signals = await asyncio.gather(*(call_provider(providers, transition) for transition in due))
+    for signal in signals:
+        await pipeline.send("signals", signal.serial, signal)
+
+
+def install(pipeline: Pipeline, providers: dict[str, Provider]) -> None:
+    @pipeline.app.agent(pipeline.topics["events"], name="issue_invoices")
+    async def issue_invoices(stream: StreamT) -> None:
+        async for batch in stream.take_events(pipeline.settings.issue_batch, within=0.02):
+            await issue_batch(pipeline, providers, batch)

@@ -1,0 +1,117 @@
+"""The faust app and what every agent shares: topics, the state table, the codec, and the two ways out
+(a keyed send, and the dead-letter queue).
+
+Topics and the table are declared here, in one place. Values are raw bytes on every topic and the
+codec in `fapiao.schemas` turns them into records, so the wire format is ours (Avro single-object or
+Confluent) rather than faust's own.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Awaitable
+
+import faust
+from faust.types import EventT
+
+from fapiao.schemas.codec import Codec
+from fapiao.schemas.records import InvoiceState
+from fapiao.schemas.registry import codec_for
+from fapiao.settings import Settings
+from fapiao.streams.dlq import dead_letter
+from fapiao.streams.lifecycle import Policy
+from fapiao.streams.topics import ROLES, TABLE_NAME, topic_name
+
+__all__ = ["Pipeline", "create_pipeline"]
+
+log = logging.getLogger("fapiao.streams")
+
+
+@dataclass
+class Pipeline:
+    """The faust app with its topics and table, and the helpers agents use to write."""
+
+    app: faust.App
+    settings: Settings
+    codec: Codec
+    topics: dict[str, faust.TopicT]
+    table: faust.Table
+    policy: Policy
+    # serial -> when the reconcile timer should look at it again; rebuilt from the table on recovery
+    due: dict[str, datetime] = field(default_factory=dict)
+
+    async def send(self, role: str, serial: str, record: Any) -> Awaitable[Any]:
+        """Send a record keyed by serial (murmur2 puts it beside the serial's row); await the result for the ack."""
+        topic = self.topics[role]
+        return await topic.send(key=serial.encode("utf-8"), value=self.codec.encode(record, topic.get_topic_name()))
+
+    async def dead_letter(self, event: EventT, reason: str, stage: str) -> None:
+        """Park a record we cannot handle on the DLQ, byte for byte, so its partition keeps flowing."""
+        message = event.message
+        log.warning("dead letter from %s[%s]@%s (%s): %s", message.topic, message.partition, message.offset,
+                    stage, reason[:300])
+        await self.topics["dlq"].send(key=message.key, value=dead_letter(
+            topic=message.topic, partition=message.partition, offset=message.offset,
+            key=message.key, value=message.value, reason=reason, stage=stage))
+
+    def state(self, serial: str) -> InvoiceState | None:
+        raw = self.table.get(serial.encode("utf-8"))
+        return self.codec.decode(raw, InvoiceState) if raw else None
+
+    def track_due(self, state: InvoiceState | None) -> None:
+        """Keep the reconcile timer's index in step with a serial's new state."""
+        if state is None:
+            return
+        if state.due_at is not None and not state.status.terminal:
+            self.due[state.serial] = state.due_at
+        else:
+            self.due.pop(state.serial, None)
+
+
+def _policy(settings: Settings) -> Policy:
+    return Policy(
+        in_doubt_grace=timedelta(seconds=settings.in_doubt_grace_s),
+        pending_recheck=timedelta(seconds=settings.pending_recheck_s),
+        submit_timeout=timedelta(seconds=settings.provider_timeout_s * 3),
+        retry_base=timedelta(seconds=settings.retry_base_s),
+        retry_cap=timedelta(seconds=settings.retry_cap_s),
+        max_attempts=settings.max_attempts,
+    )
+
+
+def create_pipeline(settings: Settings, bootstrap: str) -> Pipeline:
+    """The faust app, its topics and its table; agents are installed by `fapiao.streams.worker`."""
+    app = faust.App(
+        settings.app_id,
+        broker=";".join(f"kafka://{host}" for host in bootstrap.split(",")),
+        store="memory://",
+        datadir=str(settings.data_dir),
+        topic_partitions=settings.partitions,
+        topic_allow_declare=False,  # `fapiao topics create` made them, with our partition count and config
+        consumer_auto_offset_reset="earliest",
+        # The embedded broker joins a group in about half the session timeout: keep it short.
+        broker_session_timeout=6.0,
+        broker_heartbeat_interval=1.0,
+        broker_commit_interval=1.0,
+        table_standby_replicas=0,
+        stream_wait_empty=True,
+        producer_acks=-1,
+        web_enabled=True,
+        web_bind=settings.web_host,
+        web_port=settings.web_port,
+        web_in_thread=False,
+    )
+    # Raw bytes in and out: faust never decodes, so no key or value can crash an agent before our
+    # code sees it; the codec decodes inside each handler, where a failure goes to the DLQ.
+    raw_fields = {"key_type": bytes, "value_type": bytes, "key_serializer": "raw", "value_serializer": "raw"}
+    topics = {role: app.topic(topic_name(settings.topic_prefix, role), partitions=settings.partitions, **raw_fields)
+              for role in ROLES}
+    raw = faust.Schema(**raw_fields)
+    # use_partitioner: the changelog partition is murmur2(serial), the partition of the signal that
+    # changed the row, even when rows are written after a batch rather than inside one event.
+    table = app.Table(TABLE_NAME, default=None, partitions=settings.partitions, use_partitioner=True,
+                      schema=raw, help="serial -> InvoiceState (Avro): the fold of the serial's events")
+    return Pipeline(app=app, settings=settings, codec=codec_for(settings.schema_registry_url), topics=topics,
+                    table=table, policy=_policy(settings))

@@ -1,0 +1,53 @@
+"""reconcile: the timer that finds serials whose wait is over (retry backoff, in doubt, accepted
+without a callback, a seller paused) and sends each a DUE signal. The fold decides what it means.
+
+The timer works from an in-memory index of due times that the invoice agent keeps; after a
+recovery or a rebalance the index is rebuilt from the table.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fapiao import clock
+from fapiao.schemas.records import InvoiceState, Signal, SignalKind
+from fapiao.streams.pipeline import Pipeline
+
+__all__ = ["install"]
+
+
+def rebuild_due_index(pipeline: Pipeline) -> None:
+    """Rebuild the index from the table rows this worker holds now."""
+    pipeline.due.clear()
+    for _, raw in pipeline.table.items():
+        if raw:
+            pipeline.track_due(pipeline.codec.decode(raw, InvoiceState))
+
+
+def install(pipeline: Pipeline) -> None:
+    interval = pipeline.settings.reconcile_interval_s
+    resend_after = timedelta(seconds=max(5 * interval, 5))
+    signalled: dict[str, tuple] = {}  # serial -> (due_at, when signalled): one DUE per due time, resent if unanswered
+    stale = {"index": True}
+
+    @pipeline.table.on_recover
+    async def _recovered() -> None:
+        stale["index"] = True
+
+    @pipeline.app.timer(interval, name="reconcile")
+    async def reconcile() -> None:
+        if stale["index"]:
+            rebuild_due_index(pipeline)
+            stale["index"] = False
+        now = clock.now()
+        for serial, due_at in list(pipeline.due.items()):
+            if due_at > now:
+                continue
+            previous = signalled.get(serial)
+            if previous and previous[0] == due_at and now - previous[1] < resend_after:
+                continue
+            signalled[serial] = (due_at, now)
+            await pipeline.send("signals", serial, Signal(serial=serial, kind=SignalKind.DUE, at=now,
+                                                          source="reconcile"))
+        for serial in [s for s in signalled if s not in pipeline.due]:
+            del signalled[serial]
