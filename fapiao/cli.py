@@ -17,4 +17,6 @@ def main() -> None:
 
 
 for _module in pkgutil.iter_modules(fapiao.commands.__path__):
+    if _module.name.startswith("_"):
+        continue  # shared helpers, not subcommands
     main.add_command(importlib.import_module(f"fapiao.commands.{_module.name}").command)

@@ -1,0 +1,32 @@
+"""`fapiao gateway`: the provider callback gateway (webhooks in, `fapiao.callbacks` out)."""
+
+from __future__ import annotations
+
+import click
+from aiohttp import web
+
+from fapiao.commands._common import bootstrap_or_exit, configure_logging, settings_or_exit
+
+
+@click.command("gateway")
+@click.option("--host", default=None, help="listen address [FAPIAO_GATEWAY_HOST]")
+@click.option("--port", default=None, type=int, help="listen port [FAPIAO_GATEWAY_PORT]")
+def command(host: str | None, port: int | None) -> None:
+    """Receive provider webhooks; reply only after the broker has them."""
+    from fapiao.connectors.gateway import AsyncProducer, GatewayConfig, create_app
+    from fapiao.connectors.registry import callback_parsers
+    from fapiao.schemas.registry import codec_for
+    from fapiao.streams.topics import topic_name
+
+    settings = settings_or_exit()
+    configure_logging()
+    producer = AsyncProducer(bootstrap_or_exit(settings))
+    app = create_app(callback_parsers(settings), producer, codec_for(settings.schema_registry_url),
+                     GatewayConfig(topic=topic_name(settings.topic_prefix, "callbacks")))
+    app.on_cleanup.append(lambda _: _close(producer))
+    web.run_app(app, host=host or settings.gateway_host, port=port or settings.gateway_port,
+                print=lambda text: click.echo(text.splitlines()[0], err=True), access_log=None)
+
+
+async def _close(producer: object) -> None:
+    producer.close()  # type: ignore[attr-defined]
