@@ -45,6 +45,7 @@ KEYS: tuple[Key, ...] = (
     Key("FAPIAO_YIPIAOYUN_SIGN_TYPE", "MD5", "票申/易票云 signature hash: MD5, SHA1 or SHA256"),
     Key("FAPIAO_GATEWAY_HOST", "127.0.0.1", "callback gateway listen address"),
     Key("FAPIAO_GATEWAY_PORT", "8780", "callback gateway port"),
+    Key("FAPIAO_WEB_HOST", "127.0.0.1", "the worker's HTTP listen address (0.0.0.0 in a container)"),
     Key("FAPIAO_WEB_PORT", "8781", "the worker's HTTP port (state queries, health, metrics)"),
     Key("FAPIAO_DATA_DIR", "var", "local state of a worker (table store)"),
     Key("FAPIAO_ISSUE_BATCH", "200", "most provider calls one issue batch keeps in flight"),
@@ -90,6 +91,7 @@ class Settings:
     yipiaoyun: YipiaoyunSettings
     gateway_host: str
     gateway_port: int
+    web_host: str
     web_port: int
     data_dir: Path
     issue_batch: int
@@ -167,6 +169,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         ),
         gateway_host=text("FAPIAO_GATEWAY_HOST"),
         gateway_port=int(number("FAPIAO_GATEWAY_PORT", int)),
+        web_host=text("FAPIAO_WEB_HOST"),
         web_port=int(number("FAPIAO_WEB_PORT", int)),
         data_dir=Path(text("FAPIAO_DATA_DIR")),
         issue_batch=int(number("FAPIAO_ISSUE_BATCH", int)),
