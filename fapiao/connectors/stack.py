@@ -156,6 +156,9 @@ class Stack:
             env.update({k: v for k, v in DEMO_TIMINGS.items() if k not in os.environ})
         env.update(self.options.env)
         env["FAPIAO_KAFKA_BOOTSTRAP"] = self.bootstrap
+        env["FAPIAO_TOPIC_PREFIX"] = self.settings.topic_prefix
+        env["FAPIAO_APP_ID"] = self.settings.app_id
+        env["FAPIAO_PARTITIONS"] = str(self.settings.partitions)
         env["FAPIAO_GATEWAY_PORT"] = self.gateway_url.rsplit(":", 1)[-1] if self.gateway_url else ""
         for provider, url in self.sandbox_urls.items():
             env[f"FAPIAO_{provider.upper()}_BASE_URL"] = url
