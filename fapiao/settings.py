@@ -45,6 +45,14 @@ KEYS: tuple[Key, ...] = (
     Key("FAPIAO_YIPIAOYUN_SIGN_TYPE", "MD5", "票申/易票云 signature hash: MD5, SHA1 or SHA256"),
     Key("FAPIAO_GATEWAY_HOST", "127.0.0.1", "callback gateway listen address"),
     Key("FAPIAO_GATEWAY_PORT", "8780", "callback gateway port"),
+    Key("FAPIAO_GATEWAY_MAX_BODY_BYTES", "1048576", "largest callback body the gateway takes (413 beyond)"),
+    Key("FAPIAO_GATEWAY_ACK_DEADLINE_S", "5", "longest wait for the broker's ack before the gateway answers 503"),
+    Key("FAPIAO_GATEWAY_RATE_PER_S", "200", "callbacks per second one remote address may send (429 beyond)"),
+    Key("FAPIAO_GATEWAY_BURST", "400", "callbacks one remote address may send at once before the rate applies"),
+    Key("FAPIAO_GATEWAY_ALLOW_CIDRS", None, "comma-separated CIDRs allowed to call the gateway (403 others); unset: all"),
+    Key("FAPIAO_GATEWAY_SHARED_SECRET", None, "token unsigned providers send as X-Fapiao-Token or ?token=; unset: off",
+        secret=True),
+    Key("FAPIAO_GATEWAY_SECRET_ROUTES", "kingdee", "comma-separated providers whose callbacks need the shared secret"),
     Key("FAPIAO_WEB_HOST", "127.0.0.1", "the worker's HTTP listen address (0.0.0.0 in a container)"),
     Key("FAPIAO_WEB_PORT", "8781", "the worker's HTTP port (state queries, health, metrics)"),
     Key("FAPIAO_DATA_DIR", "var", "local state of a worker (table store)"),
@@ -91,6 +99,13 @@ class Settings:
     yipiaoyun: YipiaoyunSettings
     gateway_host: str
     gateway_port: int
+    gateway_max_body_bytes: int
+    gateway_ack_deadline_s: float
+    gateway_rate_per_s: float
+    gateway_burst: int
+    gateway_allow_cidrs: tuple[str, ...]
+    gateway_shared_secret: str | None
+    gateway_secret_routes: tuple[str, ...]
     web_host: str
     web_port: int
     data_dir: Path
@@ -118,6 +133,11 @@ def _merged(env: Mapping[str, str]) -> dict[str, str]:
         values.update({k: str(v) for k, v in loaded.items()})
     values.update({k: v for k, v in env.items() if k in _BY_NAME and v != ""})
     return values
+
+
+def _names(value: str | None) -> tuple[str, ...]:
+    """A comma-separated list, blanks dropped."""
+    return tuple(part.strip() for part in (value or "").split(",") if part.strip())
 
 
 def load(env: Mapping[str, str] | None = None) -> Settings:
@@ -169,6 +189,13 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         ),
         gateway_host=text("FAPIAO_GATEWAY_HOST"),
         gateway_port=int(number("FAPIAO_GATEWAY_PORT", int)),
+        gateway_max_body_bytes=int(number("FAPIAO_GATEWAY_MAX_BODY_BYTES", int)),
+        gateway_ack_deadline_s=float(number("FAPIAO_GATEWAY_ACK_DEADLINE_S", float)),
+        gateway_rate_per_s=float(number("FAPIAO_GATEWAY_RATE_PER_S", float)),
+        gateway_burst=int(number("FAPIAO_GATEWAY_BURST", int)),
+        gateway_allow_cidrs=_names(get("FAPIAO_GATEWAY_ALLOW_CIDRS")),
+        gateway_shared_secret=get("FAPIAO_GATEWAY_SHARED_SECRET"),
+        gateway_secret_routes=_names(get("FAPIAO_GATEWAY_SECRET_ROUTES")),
         web_host=text("FAPIAO_WEB_HOST"),
         web_port=int(number("FAPIAO_WEB_PORT", int)),
         data_dir=Path(text("FAPIAO_DATA_DIR")),
