@@ -26,7 +26,8 @@ class BrokerUnavailable(FapiaoStreamError):
 
 def client_config(bootstrap: str, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Base librdkafka settings for a bootstrap address."""
-    return {"bootstrap.servers": bootstrap, **(extra or {})}
+    # A broker closing an idle connection is routine, not an error worth a line on stderr.
+    return {"bootstrap.servers": bootstrap, "log.connection.close": False, **(extra or {})}
 
 
 def producer(bootstrap: str, **extra: Any) -> Producer:
@@ -41,7 +42,8 @@ def producer(bootstrap: str, **extra: Any) -> Producer:
 
 def wait_for_broker(bootstrap: str, timeout_s: float = 30.0) -> None:
     """Return once the cluster answers a metadata request; raise `BrokerUnavailable` after the timeout."""
-    admin = AdminClient(client_config(bootstrap, {"socket.connection.setup.timeout.ms": 1000}))
+    # Connection refused is the expected answer until the broker is up: don't print it (log_level 0).
+    admin = AdminClient(client_config(bootstrap, {"socket.connection.setup.timeout.ms": 1000, "log_level": 0}))
     deadline = time.monotonic() + timeout_s
     while True:
         try:
