@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from faust.types import EventT, StreamT
 
 from fapiao import clock
 from fapiao.connectors.provider import Outcome, OutcomeKind, Provider
-from fapiao.schemas.records import EventType, InvoiceEvent, Signal, SignalKind
+from fapiao.schemas.records import EventType, InvoiceEvent, InvoiceRequest, Signal, SignalKind
 from fapiao.streams.outcomes import adopt, signal_for
 from fapiao.streams.pipeline import Pipeline
+from fapiao.streams.sellers import SellerGate
 
 __all__ = ["install", "call_provider"]
 
@@ -26,7 +28,7 @@ log = logging.getLogger("fapiao.issue")
 _CALLS = (EventType.SUBMITTING, EventType.QUERYING)
 
 
-async def call_provider(providers: dict[str, Provider], transition: InvoiceEvent) -> Signal:
+async def call_provider(providers: dict[str, Provider], gate: SellerGate, transition: InvoiceEvent) -> Signal:
     """One provider call for one transition, always answered with a signal (never an exception)."""
     request = transition.request
     querying = transition.type is EventType.QUERYING
@@ -36,21 +38,36 @@ async def call_provider(providers: dict[str, Provider], transition: InvoiceEvent
                       attempt=transition.attempt, code="provider_not_configured",
                       message=f"this worker has no base URL for provider {transition.provider!r} "
                               f"(FAPIAO_{(transition.provider or '').upper()}_BASE_URL)")
-    try:
-        if querying:
-            outcome = await provider.query(request)
-        else:
-            outcome = await provider.submit(request)
-            if outcome.kind is OutcomeKind.DUPLICATE:
-                outcome = adopt(request, await provider.query(request))
-    except Exception as exc:  # a bug or a misconfiguration: whether it was sent is unknown
-        log.error("provider %s call for serial %s raised %s", provider.name, transition.serial, type(exc).__name__)
-        outcome = Outcome(OutcomeKind.IN_DOUBT, "client_error", f"{type(exc).__name__}: {exc}"[:500])
+    seller = request.seller.tax_id or ""
+    admission = (gate.admit_query if querying else gate.admit_submit)(seller, time.monotonic())
+    if not admission.allowed:
+        outcome = Outcome(OutcomeKind.SESSION, "seller_paused",
+                          "this seller is paused after a session error (no tax device online, or the "
+                          "bureau login was lost); it is probed again shortly")
+    else:
+        await asyncio.sleep(admission.wait_s)
+        outcome = await _call(provider, request, querying, transition.serial)
+        if not querying:
+            gate.on_submit_answer(seller, outcome.kind is OutcomeKind.SESSION, time.monotonic())
     return signal_for(transition.serial, outcome, at=clock.now(), source="query" if querying else "issue",
                       attempt=transition.attempt, querying=querying)
 
 
-async def issue_batch(pipeline: Pipeline, providers: dict[str, Provider], batch: list[EventT]) -> None:
+async def _call(provider: Provider, request: InvoiceRequest, querying: bool, serial: str) -> Outcome:
+    try:
+        if querying:
+            return await provider.query(request)
+        outcome = await provider.submit(request)
+        if outcome.kind is OutcomeKind.DUPLICATE:
+            return adopt(request, await provider.query(request))
+        return outcome
+    except Exception as exc:  # a bug or a misconfiguration: whether it was sent is unknown
+        log.error("provider %s call for serial %s raised %s", provider.name, serial, type(exc).__name__)
+        return Outcome(OutcomeKind.IN_DOUBT, "client_error", f"{type(exc).__name__}: {exc}"[:500])
+
+
+async def issue_batch(pipeline: Pipeline, providers: dict[str, Provider], gate: SellerGate,
+                      batch: list[EventT]) -> None:
     due: list[InvoiceEvent] = []
     for event in batch:
         try:
@@ -60,13 +77,19 @@ async def issue_batch(pipeline: Pipeline, providers: dict[str, Provider], batch:
             continue
         if transition.type in _CALLS:
             due.append(transition)
-    signals = await asyncio.gather(*(call_provider(providers, transition) for transition in due))
+    signals = await asyncio.gather(*(call_provider(providers, gate, transition) for transition in due))
     for signal in signals:
         await pipeline.send("signals", signal.serial, signal)
 
 
-def install(pipeline: Pipeline, providers: dict[str, Provider]) -> None:
+def install(pipeline: Pipeline, providers: dict[str, Provider]) -> SellerGate:
+    settings = pipeline.settings
+    gate = SellerGate(probe_after_s=settings.seller_probe_s, rate_per_s=settings.seller_rate_per_s,
+                      burst=settings.seller_burst)
+
     @pipeline.app.agent(pipeline.topics["events"], name="issue_invoices")
     async def issue_invoices(stream: StreamT) -> None:
-        async for batch in stream.take_events(pipeline.settings.issue_batch, within=0.02):
-            await issue_batch(pipeline, providers, batch)
+        async for batch in stream.take_events(settings.issue_batch, within=0.02):
+            await issue_batch(pipeline, providers, gate, batch)
+
+    return gate

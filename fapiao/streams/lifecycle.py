@@ -37,11 +37,12 @@ from fapiao.schemas.records import (
     Status,
 )
 
-__all__ = ["Policy", "decide", "evolve", "replay", "result_of", "backoff", "Validator", "HISTORY_LIMIT",
+__all__ = ["Policy", "decide", "evolve", "replay", "result_of", "backoff", "Validator", "HISTORY_LIMIT", "FINDINGS_LIMIT",
            "CALLBACK_HINT", "CALLBACK_VERIFIED"]
 
 Validator = Callable[[InvoiceRequest], list[Finding]]
 HISTORY_LIMIT = 50  # state rows keep the latest transitions; the log keeps them all
+FINDINGS_LIMIT = 100  # a hostile request can have a finding per line; a record must stay a Kafka message
 
 # A callback from a provider that does not sign (Kingdee) is only a hint, answered with a query.
 # One that carried a valid signature (yipiaoyun) is taken as the provider's word.
@@ -64,7 +65,12 @@ class Policy:
 
 def backoff(serial: str, attempt: int, policy: Policy) -> timedelta:
     """Exponential backoff with jitter in [50%, 100%], derived from the serial so the fold stays pure."""
-    ceiling = min(policy.retry_cap, policy.retry_base * (2 ** max(attempt - 1, 0)))
+    ceiling = policy.retry_base
+    for _ in range(max(attempt - 1, 0)):  # double up to the cap: 2**n itself overflows timedelta past n≈46
+        if ceiling >= policy.retry_cap:
+            break
+        ceiling *= 2
+    ceiling = min(policy.retry_cap, ceiling)
     digest = hashlib.sha256(f"{serial}:{attempt}".encode()).digest()
     fraction = 0.5 + 0.5 * int.from_bytes(digest[:4], "big") / 0xFFFFFFFF
     return ceiling * fraction
@@ -91,6 +97,17 @@ class _Builder:
                                         provider=provider, origin=self.signal.origin, **fields))  # type: ignore[arg-type]
 
 
+def _capped(findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
+    """At most FINDINGS_LIMIT findings, errors first, and one more saying how many were left out."""
+    if len(findings) <= FINDINGS_LIMIT:
+        return findings
+    ordered = sorted(findings, key=lambda f: f.severity is not Severity.ERROR)
+    left_out = len(findings) - FINDINGS_LIMIT
+    return tuple(ordered[:FINDINGS_LIMIT]) + (Finding(
+        "too_many_findings", "", Severity.ERROR, f"另有 {left_out} 处问题未列出",
+        f"{left_out} more findings are not listed"),)
+
+
 def _errors(findings: Iterable[Finding]) -> bool:
     return any(f.severity is Severity.ERROR for f in findings)
 
@@ -108,7 +125,7 @@ def _on_request(state: InvoiceState | None, signal: Signal, validate: Validator,
                     code="serial_conflict")
         return
     request = signal.request
-    findings = tuple(signal.findings) + (tuple(validate(request)) if request is not None else ())
+    findings = _capped(tuple(signal.findings) + (tuple(validate(request)) if request is not None else ()))
     out.add(EventType.RECEIVED, request=request, fingerprint=signal.fingerprint)
     if request is None or _errors(findings):
         out.add(EventType.REJECTED, findings=findings, code=next(
@@ -140,9 +157,11 @@ def _on_answer(state: InvoiceState, signal: Signal, policy: Policy, out: _Builde
     elif signal.attempt != state.attempt:
         return  # an answer about an earlier attempt: the current one decides
     elif kind is SignalKind.RETRYABLE and status is Status.SUBMITTING:
-        if state.attempt >= policy.max_attempts:
+        # Pauses (a seller's session) do not use up attempts; only answers that said "try again" do.
+        failures = 1 + sum(1 for entry in state.history if entry.type is EventType.RETRY_WAIT)
+        if failures >= policy.max_attempts:
             out.add(EventType.FAILED, code=signal.code or "retries_exhausted",
-                    message=f"gave up after {state.attempt} attempts: {signal.message or signal.code}")
+                    message=f"gave up after {failures} attempts: {signal.message or signal.code}")
         else:
             out.add(EventType.RETRY_WAIT, code=signal.code, message=signal.message,
                     due_at=signal.at + backoff(state.serial, state.attempt, policy))

@@ -41,6 +41,8 @@ class Pipeline:
     policy: Policy
     # serial -> when the reconcile timer should look at it again; rebuilt from the table on recovery
     due: dict[str, datetime] = field(default_factory=dict)
+    # partitions the commit watchdog found stalled; readiness fails while any is
+    stalled: list[str] = field(default_factory=list)
 
     async def send(self, role: str, serial: str, record: Any) -> Awaitable[Any]:
         """Send a record keyed by serial (murmur2 puts it beside the serial's row); await the result for the ack."""
@@ -78,6 +80,7 @@ def _policy(settings: Settings) -> Policy:
         retry_base=timedelta(seconds=settings.retry_base_s),
         retry_cap=timedelta(seconds=settings.retry_cap_s),
         max_attempts=settings.max_attempts,
+        paused_probe=timedelta(seconds=settings.seller_probe_s),
     )
 
 
