@@ -26,5 +26,5 @@ def install(pipeline: Pipeline) -> None:
 
     @app.page("/readyz")
     async def readyz(web: Any, request: Any) -> Any:
-        ready = bool(app.consumer.assignment()) and app.rebalancing is False
-        return web.json({"ready": ready}, status=200 if ready else 503)
+        ready = bool(app.consumer.assignment()) and not app.rebalancing and not pipeline.stalled
+        return web.json({"ready": ready, "stalled": pipeline.stalled}, status=200 if ready else 503)

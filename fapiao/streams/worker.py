@@ -11,7 +11,7 @@ import faust
 from fapiao.connectors.kafka import create_topics, wait_for_broker
 from fapiao.connectors.registry import callback_parsers, providers
 from fapiao.settings import Settings
-from fapiao.streams import callbacks, intake, invoices, issuing, reconcile, web
+from fapiao.streams import callbacks, intake, invoices, issuing, reconcile, watchdog, web
 from fapiao.streams.pipeline import Pipeline, create_pipeline
 from fapiao.streams.topics import all_topics
 from fapiao.streams.validation import validate
@@ -30,6 +30,7 @@ def build(settings: Settings, bootstrap: str) -> Pipeline:
     issuing.install(pipeline, providers(settings))
     callbacks.install(pipeline, callback_parsers(settings))
     reconcile.install(pipeline)
+    watchdog.install(pipeline)
     web.install(pipeline)
     return pipeline
 
