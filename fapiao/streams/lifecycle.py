@@ -225,7 +225,7 @@ def evolve(state: InvoiceState | None, event: InvoiceEvent) -> InvoiceState | No
                              updated_at=event.at)
     status = _STATUS_OF.get(event.type, state.status)
     changes: dict[str, object] = {"seq": event.seq, "updated_at": event.at,
-                                  "history": (state.history + (entry,))[-HISTORY_LIMIT:]}
+                                  "history": _trimmed(state.history + (entry,))}
     if event.type in _STATUS_OF:
         changes.update(status=status, attempt=event.attempt, due_at=event.due_at,
                        code=event.code, message=event.message)
@@ -236,6 +236,19 @@ def evolve(state: InvoiceState | None, event: InvoiceEvent) -> InvoiceState | No
     if event.type is EventType.RECEIVED:
         changes.update(request=event.request, fingerprint=event.fingerprint, provider=event.provider)
     return replace(state, **changes)  # type: ignore[arg-type]
+
+
+def _trimmed(history: tuple[HistoryEntry, ...]) -> tuple[HistoryEntry, ...]:
+    """The latest HISTORY_LIMIT entries, but every retry kept: `_on_answer` counts the retry budget from
+    them, and a long pause (an entry pair per probe) must not scroll earlier retries out of the count."""
+    excess = len(history) - HISTORY_LIMIT
+    kept = []
+    for entry in history:
+        if excess > 0 and entry.type is not EventType.RETRY_WAIT:
+            excess -= 1
+            continue
+        kept.append(entry)
+    return tuple(kept)
 
 
 def replay(events: Iterable[InvoiceEvent], state: InvoiceState | None = None) -> InvoiceState | None:
