@@ -14,10 +14,10 @@ from typing import Any, Callable
 
 import httpx
 
-from fapiao.connectors.kingdee.envelope import dumps, loads
 from fapiao.connectors.kingdee.errors import KingdeeCallError, translated
 from fapiao.connectors.kingdee.protocol import APP_TOKEN_PATH, LOGIN_PATH
 from fapiao.connectors.provider import Outcome, OutcomeKind, ProviderConfigurationError
+from fapiao.connectors.wire import dumps, loads
 from fapiao.settings import KingdeeSettings
 
 __all__ = ["Tokens"]
@@ -75,7 +75,7 @@ class Tokens:
 
     async def _post(self, path: str, body: dict[str, str], field: str, serial: str | None) -> dict[str, Any]:
         with translated(serial, None, idempotent=True):
-            response = await self._http.post(path, content=dumps(body).encode(),
+            response = await self._http.post(path, content=dumps(body),
                                              headers={"Content-Type": "application/json"})
         if response.status_code >= 500 or response.status_code == 429:
             raise KingdeeCallError(Outcome(OutcomeKind.RETRYABLE, code=f"HTTP {response.status_code}",

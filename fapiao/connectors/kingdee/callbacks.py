@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Mapping
 
-from fapiao.connectors.kingdee.envelope import DataCodec, loads
+from fapiao.connectors.kingdee.envelope import DataCodec
 from fapiao.connectors.kingdee.mapping import invoice_info
 from fapiao.connectors.kingdee.protocol import CALLBACK_REPLY
 from fapiao.connectors.provider import CallbackFacts, Outcome, OutcomeKind
+from fapiao.connectors.wire import loads
 from fapiao.exceptions import MalformedCallback
 
 __all__ = ["KingdeeCallbacks"]

@@ -20,10 +20,11 @@ import httpx
 
 from fapiao.connectors.kingdee import mapping
 from fapiao.connectors.kingdee.auth import Tokens
-from fapiao.connectors.kingdee.envelope import DataCodec, Reply, dumps, envelope, new_request_id, read_reply
+from fapiao.connectors.kingdee.envelope import DataCodec, Reply, envelope, new_request_id, read_reply
 from fapiao.connectors.kingdee.errors import KingdeeCallError, classify, is_auth_failure, translated
 from fapiao.connectors.kingdee.protocol import AUTH_FAILURE, BILL_PUSH, OPEN_API_PATH, QUERY, SANDBOX_URL
 from fapiao.connectors.provider import Outcome, OutcomeKind, ProviderConfigurationError
+from fapiao.connectors.wire import dumps
 from fapiao.schemas.records import InvoiceRequest
 from fapiao.settings import KingdeeSettings, Settings
 
@@ -109,7 +110,7 @@ class KingdeeProvider:
         request_id = new_request_id()
         body = envelope(self._settings.business_system_code, interface, self._codec.encode(data), request_id)
         with translated(serial, request_id, idempotent):
-            response = await self._http.post(OPEN_API_PATH, content=dumps(body).encode(), timeout=self._timeout,
+            response = await self._http.post(OPEN_API_PATH, content=dumps(body), timeout=self._timeout,
                                              headers={"Content-Type": "application/json", "access_token": token})
         return request_id, response.status_code, read_reply(response.content, self._codec)
 

@@ -4,8 +4,7 @@ Every business call is `{requestId, businessSystemCode, interfaceCode, data}` wh
 Base64 of UTF-8 JSON, or, when the tenant has an AES password, Base64(nonce12 ‖ ciphertext ‖ tag16)
 under AES-128-GCM with key = SHA1(SHA1(password))[:16] (Java's SHA1PRNG seeded with the password).
 
-Money never passes through a float: `dumps` writes Decimals as exact JSON numbers and refuses floats,
-`loads` reads every JSON fraction as a Decimal.
+Money never passes through a float: the JSON is `fapiao.connectors.wire`'s (Decimals exact, floats refused).
 """
 
 from __future__ import annotations
@@ -13,42 +12,21 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import json
 import os
 import random
 import time
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from fapiao.connectors.kingdee.protocol import OK_CODES
+from fapiao.connectors.wire import dumps, loads
 
-__all__ = ["dumps", "loads", "aes_key", "DataCodec", "new_request_id", "envelope", "Reply", "read_reply"]
+__all__ = ["aes_key", "DataCodec", "new_request_id", "envelope", "Reply", "read_reply"]
 
 _NONCE = 12
-
-
-def dumps(value: Any) -> str:
-    """Compact UTF-8 JSON; Decimals as exact numbers (never through float), floats refused."""
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError(f"not a finite amount: {value}")
-        return format(value, "f")
-    if isinstance(value, float):
-        raise TypeError("money must be Decimal, not float")
-    if isinstance(value, dict):
-        return "{" + ",".join(f"{json.dumps(str(k), ensure_ascii=False)}:{dumps(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ",".join(dumps(item) for item in value) + "]"
-    return json.dumps(value, ensure_ascii=False)
-
-
-def loads(text: str | bytes) -> Any:
-    """JSON with every fraction read as a Decimal. Raises ValueError (incl. UnicodeDecodeError)."""
-    return json.loads(text, parse_float=Decimal)
 
 
 def aes_key(password: str) -> bytes:
@@ -67,7 +45,7 @@ class DataCodec:
         return self._aes is not None
 
     def encode(self, value: Any) -> str:
-        plain = dumps(value).encode()
+        plain = dumps(value)
         if self._aes is None:
             return base64.b64encode(plain).decode()
         nonce = os.urandom(_NONCE)

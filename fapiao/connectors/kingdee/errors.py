@@ -23,46 +23,25 @@ import httpx
 from fapiao.connectors.kingdee.envelope import Reply
 from fapiao.connectors.kingdee.protocol import AUTH_FAILURE, DUPLICATE_CODE
 from fapiao.connectors.provider import Outcome, OutcomeKind, ProviderConfigurationError
+from fapiao.connectors.wire import TRANSPORT_KINDS
 
 __all__ = ["KingdeeCallError", "EXCEPTION_KINDS", "outcome_of_exception", "translated", "classify", "is_auth_failure"]
 
 RETRYABLE, IN_DOUBT = OutcomeKind.RETRYABLE, OutcomeKind.IN_DOUBT
 
 # Every httpx exception class, named one by one so that a new one in an httpx upgrade fails a test.
-# None: the configuration is wrong (retrying cannot help).
+# None: the configuration is wrong (retrying cannot help). The shared rows are in `wire`; these are Kingdee's own.
 EXCEPTION_KINDS: dict[type[Exception], OutcomeKind | None] = {
-    # The connection was never made or never left the pool: nothing was sent.
-    httpx.ConnectError: RETRYABLE,
-    httpx.ConnectTimeout: RETRYABLE,
-    httpx.PoolTimeout: RETRYABLE,
-    httpx.ProxyError: RETRYABLE,
-    httpx.LocalProtocolError: RETRYABLE,  # h11 refused to write our request
-    # Bytes were (or may have been) sent: the provider may have the request.
-    httpx.ReadTimeout: IN_DOUBT,
-    httpx.WriteTimeout: IN_DOUBT,
-    httpx.ReadError: IN_DOUBT,
-    httpx.WriteError: IN_DOUBT,
-    httpx.CloseError: IN_DOUBT,
-    httpx.RemoteProtocolError: IN_DOUBT,
-    httpx.DecodingError: IN_DOUBT,
+    **TRANSPORT_KINDS,
+    httpx.LocalProtocolError: RETRYABLE,  # h11 refused to write our request: nothing was sent
+    # A redirect chain (the request went out), or a stream or cookie misuse we cannot place: assume the worst.
     httpx.TooManyRedirects: IN_DOUBT,
-    httpx.HTTPStatusError: IN_DOUBT,
     httpx.StreamConsumed: IN_DOUBT,
     httpx.StreamClosed: IN_DOUBT,
     httpx.ResponseNotRead: IN_DOUBT,
     httpx.RequestNotRead: IN_DOUBT,
     httpx.CookieConflict: IN_DOUBT,
-    # Abstract bases, in case one is raised directly: assume the worst.
-    httpx.HTTPError: IN_DOUBT,
-    httpx.RequestError: IN_DOUBT,
-    httpx.TransportError: IN_DOUBT,
-    httpx.TimeoutException: IN_DOUBT,
-    httpx.NetworkError: IN_DOUBT,
-    httpx.ProtocolError: IN_DOUBT,
     httpx.StreamError: IN_DOUBT,
-    # The base URL is not an http(s) URL.
-    httpx.UnsupportedProtocol: None,
-    httpx.InvalidURL: None,
 }
 
 _RATE_LIMIT = ("频繁", "限流", "rate limit", "too many")

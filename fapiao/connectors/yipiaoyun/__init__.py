@@ -1,7 +1,7 @@
 """票申/易票云 (yipiaoyun): signed JSON API client, callback parser, and an offline sandbox (`sandbox/`).
 
-Modules, one job each: `signing` (the signature), `wire` (exact-decimal JSON), `mapping` (request ->
-bodies), `errors` (answers and failures -> Outcome), `client` (the Provider), `callbacks` (申请回调).
+Modules, one job each: `signing` (the signature), `mapping` (request -> bodies), `errors` (answers and
+failures -> Outcome), `client` (the Provider), `callbacks` (申请回调); exact-decimal JSON is `fapiao.connectors.wire`.
 """
 
 from __future__ import annotations

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Mapping
 
+from fapiao.connectors import wire
 from fapiao.connectors.provider import CallbackFacts, Outcome, OutcomeKind
-from fapiao.connectors.yipiaoyun import signing, wire
+from fapiao.connectors.yipiaoyun import signing
 from fapiao.connectors.yipiaoyun.errors import invoice_from_entries
 from fapiao.exceptions import MalformedCallback
 

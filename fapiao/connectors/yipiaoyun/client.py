@@ -22,8 +22,9 @@ from typing import Any, Callable, ClassVar
 
 import httpx
 
+from fapiao.connectors import wire
 from fapiao.connectors.provider import Outcome, OutcomeKind, ProviderConfigurationError
-from fapiao.connectors.yipiaoyun import mapping, signing, wire
+from fapiao.connectors.yipiaoyun import mapping, signing
 from fapiao.connectors.yipiaoyun.errors import (
     NO_QUERY_ENDPOINT,
     YipiaoyunError,

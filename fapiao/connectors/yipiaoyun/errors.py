@@ -23,6 +23,7 @@ from typing import Any, Iterator, Mapping
 import httpx
 
 from fapiao.connectors.provider import Outcome, OutcomeKind, ProviderConfigurationError
+from fapiao.connectors.wire import TRANSPORT_KINDS
 from fapiao.exceptions import FapiaoStreamError
 from fapiao.schemas.records import InvoiceInfo
 
@@ -70,30 +71,14 @@ class YipiaoyunRejected(YipiaoyunError):
 
 
 # Every exception httpx can raise, decided one by one (a test fails when httpx adds one we have not seen).
-# None: misconfiguration, raised as ProviderConfigurationError.
+# None: misconfiguration, raised as ProviderConfigurationError. The shared rows are in `wire`; these are ours.
+_ERRORS: dict[OutcomeKind | None, type[YipiaoyunError] | None] = {
+    OutcomeKind.RETRYABLE: YipiaoyunUnavailable, OutcomeKind.IN_DOUBT: YipiaoyunInDoubt, None: None,
+}
 EXCEPTION_KINDS: dict[type[Exception], type[YipiaoyunError] | None] = {
-    httpx.ConnectError: YipiaoyunUnavailable,
-    httpx.ConnectTimeout: YipiaoyunUnavailable,
-    httpx.PoolTimeout: YipiaoyunUnavailable,  # waited for a pooled connection: nothing was written
-    httpx.ProxyError: YipiaoyunUnavailable,
-    httpx.ReadTimeout: YipiaoyunInDoubt,
-    httpx.WriteTimeout: YipiaoyunInDoubt,  # part of the body may have gone out
-    httpx.ReadError: YipiaoyunInDoubt,
-    httpx.WriteError: YipiaoyunInDoubt,
-    httpx.CloseError: YipiaoyunInDoubt,
-    httpx.RemoteProtocolError: YipiaoyunInDoubt,  # e.g. the server dropped the connection after our request
-    httpx.DecodingError: YipiaoyunInDoubt,  # an answer came but could not be read
-    httpx.HTTPStatusError: YipiaoyunInDoubt,  # not raised (we never call raise_for_status); safe side
-    httpx.TimeoutException: YipiaoyunInDoubt,
-    httpx.NetworkError: YipiaoyunInDoubt,
-    httpx.TransportError: YipiaoyunInDoubt,
-    httpx.ProtocolError: YipiaoyunInDoubt,
-    httpx.RequestError: YipiaoyunInDoubt,
-    httpx.HTTPError: YipiaoyunInDoubt,
-    httpx.LocalProtocolError: YipiaoyunRejected,
+    **{cls: _ERRORS[kind] for cls, kind in TRANSPORT_KINDS.items()},
+    httpx.LocalProtocolError: YipiaoyunRejected,  # h11 refused to write it: it cannot be sent as built
     httpx.TooManyRedirects: YipiaoyunRejected,  # redirects are not followed; a base URL pointing at one is wrong
-    httpx.UnsupportedProtocol: None,
-    httpx.InvalidURL: None,
 }
 
 

@@ -14,6 +14,7 @@ import pytest
 from fapiao.connectors.kingdee import KingdeeProvider
 from fapiao.settings import load
 from kingdee_support import Receiver, Sandbox
+from sandbox_processes import Started
 
 
 @pytest.fixture(scope="session")
@@ -33,15 +34,9 @@ def flaky_receiver() -> Iterator[Receiver]:
 @pytest.fixture(scope="session")
 def sandboxes() -> Iterator[Callable[..., Sandbox]]:
     """Start sandboxes on demand, one per distinct argument list; all stopped at the end."""
-    started: dict[tuple[str, ...], Sandbox] = {}
-
-    def start(*args: str) -> Sandbox:
-        if args not in started:
-            started[args] = Sandbox(*args)
-        return started[args]
-    yield start
-    for sandbox in started.values():
-        sandbox.stop()
+    started = Started(Sandbox)
+    yield started
+    started.stop_all()
 
 
 @pytest.fixture

@@ -10,7 +10,8 @@ import pytest
 from fapiao.connectors.kingdee import KingdeeCallbacks, KingdeeProvider
 from fapiao.connectors.provider import OutcomeKind, ProviderConfigurationError
 
-from kingdee_support import Receiver, Sandbox, free_port, new_request, settled
+from kingdee_support import Receiver, Sandbox, new_request, settled
+from sandbox_processes import free_port
 
 ProviderFactory = Callable[..., KingdeeProvider]
 AES = "synthetic-key"

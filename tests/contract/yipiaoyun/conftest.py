@@ -7,7 +7,8 @@ from dataclasses import replace
 from typing import Any, AsyncIterator, Callable, Iterator
 
 import pytest
-from yipiaoyun_processes import Receiver, Sandbox, start_sandbox
+from sandbox_processes import Started
+from yipiaoyun_processes import Receiver, Sandbox
 
 from fapiao.connectors.yipiaoyun import YipiaoyunProvider
 from fapiao.samples import valid_request
@@ -18,7 +19,6 @@ from fapiao.schemas.requests import parse_request
 @pytest.fixture(scope="session")
 def receiver() -> Iterator[Receiver]:
     server = Receiver()
-    server.start()
     yield server
     server.stop()
 
@@ -26,18 +26,16 @@ def receiver() -> Iterator[Receiver]:
 @pytest.fixture(scope="session")
 def sandbox_factory(receiver: Receiver) -> Iterator[Callable[..., Sandbox]]:
     """`sandbox_factory(*options, sign_type="MD5")`: a running sandbox calling back to the receiver (cached)."""
-    running: dict[tuple[str, ...], Sandbox] = {}
+    def start(*options: str, sign_type: str) -> Sandbox:
+        return Sandbox("--callback-url", receiver.url, "--complete-delay-ms", "100", *options, sign_type=sign_type)
+
+    started = Started(start)
 
     def get(*options: str, sign_type: str = "MD5") -> Sandbox:
-        key = (sign_type, *options)
-        if key not in running:
-            running[key] = start_sandbox("--callback-url", receiver.url, "--complete-delay-ms", "100", *options,
-                                  sign_type=sign_type)
-        return running[key]
+        return started(*options, sign_type=sign_type)
 
     yield get
-    for sandbox in running.values():
-        sandbox.stop()
+    started.stop_all()
 
 
 @pytest.fixture

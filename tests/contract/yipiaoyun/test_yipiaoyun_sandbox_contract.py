@@ -10,8 +10,9 @@ from typing import Callable
 import pytest
 from yipiaoyun_processes import SECRET, Receiver, Sandbox
 
+from fapiao.connectors import wire
 from fapiao.connectors.provider import Outcome, OutcomeKind, ProviderConfigurationError
-from fapiao.connectors.yipiaoyun import YipiaoyunCallbacks, YipiaoyunProvider, wire
+from fapiao.connectors.yipiaoyun import YipiaoyunCallbacks, YipiaoyunProvider
 from fapiao.schemas.records import InvoiceRequest
 
 Make = Callable[..., InvoiceRequest]

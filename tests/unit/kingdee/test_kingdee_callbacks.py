@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from fapiao.connectors.kingdee import KingdeeCallbacks
-from fapiao.connectors.kingdee.envelope import DataCodec, dumps
+from fapiao.connectors.kingdee.envelope import DataCodec
 from fapiao.connectors.provider import OutcomeKind
+from fapiao.connectors.wire import text
 from fapiao.exceptions import MalformedCallback
 
 ISSUED = {"serialNo": "KD1", "invoiceNum": "24952000000028787793", "invoiceDate": "2024-03-11 12:06:51",
@@ -21,7 +22,7 @@ FAILED = {"serialNo": "KD2", "invoiceNum": "", "issueErrorMessage": "购方税�
 
 
 def _body(data: Any, return_code: str = "0", **extra: Any) -> bytes:
-    return dumps({"returnCode": return_code, "returnMsg": "success", "interfaceCode": "INVOICE.OPEN",
+    return text({"returnCode": return_code, "returnMsg": "success", "interfaceCode": "INVOICE.OPEN",
                   "data": data, **extra}).encode()
 
 

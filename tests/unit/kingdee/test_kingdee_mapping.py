@@ -9,7 +9,7 @@ from typing import Any, Callable
 import pytest
 
 from fapiao.connectors.kingdee import mapping
-from fapiao.connectors.kingdee.envelope import dumps, loads
+from fapiao.connectors.wire import loads, text
 from fapiao.connectors.provider import OutcomeKind
 from fapiao.schemas.records import INVOICE_TYPES, InvoiceRequest, Line, Party
 
@@ -53,7 +53,7 @@ def test_open_data_keeps_amounts_exact(request_factory: Factory) -> None:
                 unit_price=Decimal("0.03333333"), unit="项", policy="03", goods_id="G1")
     request = request_factory(lines=(line,), total_amount=Decimal("0.10"), total_tax=Decimal("0.01"),
                               total_with_tax=Decimal("0.11"))
-    wire = dumps(mapping.open_data(request))
+    wire = text(mapping.open_data(request))
     assert '"amount":0.10' in wire and '"price":0.03333333' in wire and '"includeTaxAmount":0.11' in wire
     detail = loads(wire)["invoiceDetail"][0]
     assert detail == {"lineProperty": "0", "billSourceId": "1", "goodsCode": "G1", "goodsName": "信息技术服务",

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from fapiao.connectors.provider import OutcomeKind
-from fapiao.connectors.yipiaoyun import YipiaoyunCallbacks, wire
+from fapiao.connectors import wire
+from fapiao.connectors.yipiaoyun import YipiaoyunCallbacks
 from fapiao.connectors.yipiaoyun.signing import core_params
 from fapiao.exceptions import MalformedCallback
 

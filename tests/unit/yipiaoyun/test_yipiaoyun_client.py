@@ -9,7 +9,8 @@ import httpx
 import pytest
 
 from fapiao.connectors.provider import OutcomeKind
-from fapiao.connectors.yipiaoyun import YipiaoyunProvider, verify, wire
+from fapiao.connectors import wire
+from fapiao.connectors.yipiaoyun import YipiaoyunProvider, verify
 from fapiao.connectors.yipiaoyun.mapping import POS_PATH, QUERY_PATH, STAY_OPEN_PATH
 from fapiao.schemas.records import InvoiceRequest
 from fapiao.settings import YipiaoyunSettings

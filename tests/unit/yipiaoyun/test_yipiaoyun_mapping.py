@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fapiao.connectors.yipiaoyun import wire
+from fapiao.connectors import wire
 from fapiao.connectors.yipiaoyun.mapping import (
     POS_PATH,
     STAY_OPEN_PATH,

@@ -7,46 +7,23 @@ issuances per serial: the proof that a client never caused a double issue.
 from __future__ import annotations
 
 import asyncio
-import signal
 
 import click
-from aiohttp import web
 
 from fapiao.connectors.kingdee.protocol import SANDBOX_PORT
 from fapiao.connectors.kingdee.sandbox.app import make_app
 from fapiao.connectors.kingdee.sandbox.state import Config
-from fapiao.settings import KEYS
+from fapiao.connectors.sandboxkit import client_default, serve
 
-__all__ = ["command", "serve"]
-
-_DEFAULTS = {key.name: key.default for key in KEYS}
-
-
-async def serve(config: Config) -> None:
-    """Run until SIGINT or SIGTERM, then stop cleanly (hung answers are cut short)."""
-    app, sandbox = make_app(config)
-    runner = web.AppRunner(app, shutdown_timeout=1.0, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, config.host, config.port).start()
-    port = runner.addresses[0][1]
-    sandbox.ledger.base_url = f"http://{config.host}:{port}"
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    click.echo(f"kingdee sandbox listening on http://{config.host}:{port}")
-    try:
-        await stop.wait()
-    finally:
-        await runner.cleanup()
+__all__ = ["command"]
 
 
 @click.command("kingdee")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=SANDBOX_PORT, show_default=True, type=int)
-@click.option("--app-id", default=_DEFAULTS["FAPIAO_KINGDEE_APP_ID"], show_default=True)
-@click.option("--app-secret", default=_DEFAULTS["FAPIAO_KINGDEE_APP_SECRET"], show_default=True)
-@click.option("--account-id", default=_DEFAULTS["FAPIAO_KINGDEE_ACCOUNT_ID"], show_default=True)
+@click.option("--app-id", default=client_default("FAPIAO_KINGDEE_APP_ID"), show_default=True)
+@click.option("--app-secret", default=client_default("FAPIAO_KINGDEE_APP_SECRET"), show_default=True)
+@click.option("--account-id", default=client_default("FAPIAO_KINGDEE_ACCOUNT_ID"), show_default=True)
 @click.option("--aes-password", default=None, help="AES-128-GCM `data` instead of Base64")
 @click.option("--latency-ms", default=0, show_default=True, type=click.IntRange(min=0), help="delay every answer")
 @click.option("--fail-rate", default=0.0, show_default=True, type=click.FloatRange(0, 1),
@@ -66,10 +43,11 @@ def command(host: str, port: int, app_id: str, app_secret: str, account_id: str,
             drop_callback_rate: float, duplicate_callback_rate: float, token_ttl_s: float, issue_delay_ms: int,
             seed: int | None) -> None:
     """Kingdee 发票云 sandbox: tokens, ALLE.INVOICE.OPEN/QUERY, BILL.PUSH, callbacks, fault injection."""
-    asyncio.run(serve(Config(
+    config = Config(
         host=host, port=port, app_id=app_id, app_secret=app_secret, account_id=account_id,
         aes_password=aes_password, latency_s=latency_ms / 1000, fail_rate=fail_rate, timeout_rate=timeout_rate,
         hang_s=hang_s, callback_url=callback_url, drop_callback_rate=drop_callback_rate,
         duplicate_callback_rate=duplicate_callback_rate, token_ttl_s=token_ttl_s,
         issue_delay_s=issue_delay_ms / 1000, seed=seed,
-    )))
+    )
+    asyncio.run(serve("kingdee", config.host, config.port, lambda url: make_app(config, url)))

@@ -10,22 +10,23 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Awaitable, Callable
 
-import aiohttp
 from aiohttp import web
 
-from fapiao.connectors.kingdee.envelope import DataCodec, dumps, loads
+from fapiao.connectors.kingdee.envelope import DataCodec
 from fapiao.connectors.kingdee.protocol import (APP_TOKEN_PATH, AUTH_FAILURE, BILL_PUSH, DUPLICATE_CODE,
                                                 LOGIN_PATH, NOT_FOUND_MESSAGE, OPEN, OPEN_API_PATH, QUERY)
 from fapiao.connectors.kingdee.sandbox import notify, rules
 from fapiao.connectors.kingdee.sandbox.faults import Faults
 from fapiao.connectors.kingdee.sandbox.state import Config, Ledger, TokenBook
+from fapiao.connectors.sandboxkit import Background
+from fapiao.connectors.wire import loads, text
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def _answer(success: bool, code: str, message: str, data: Any = None, status: int = 200) -> web.Response:
     return web.json_response({"success": success, "errorCode": code, "message": message, "data": data},
-                             status=status, dumps=dumps)
+                             status=status, dumps=text)
 
 
 def _token_answer(field: str | None, value: str = "", expire_time: int = 0, error: str = "") -> web.Response:
@@ -46,14 +47,13 @@ async def _body(request: web.Request) -> dict[str, Any]:
 class Sandbox:
     """One sandbox: configuration, state, faults, and the background issuance and callback tasks."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, base_url: str) -> None:
         self.config = config
         self.tokens = TokenBook(config.token_ttl_s)
-        self.ledger = Ledger(base_url=f"http://{config.host}:{config.port}")
+        self.ledger = Ledger(base_url=base_url)
         self.faults = Faults(config)
         self.codec = DataCodec(config.aes_password)
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._session: aiohttp.ClientSession | None = None
+        self.background = Background()
 
     async def app_token(self, request: web.Request) -> web.Response:
         body = await _body(request)
@@ -116,7 +116,7 @@ class Sandbox:
             return _answer(False, DUPLICATE_CODE, f"流水号重复: {serial}")
         # No await between the duplicate check and this line: concurrent submits cannot both pass it.
         self.ledger.record(serial, interface, data)
-        self._spawn(self._complete(serial))
+        self.background.spawn(self._complete(serial))
         count[f"{interface}:accepted"] += 1
         if self.faults.hang():
             count[f"{interface}:hung"] += 1
@@ -126,7 +126,7 @@ class Sandbox:
     async def _complete(self, serial: str) -> None:
         await asyncio.sleep(self.config.issue_delay_s)
         invoice = self.ledger.issue(serial)
-        if invoice is None or not self.config.callback_url or self._session is None:
+        if invoice is None or not self.config.callback_url:
             return
         if self.faults.drop_callback():
             self.ledger.callbacks["dropped"] += 1
@@ -134,12 +134,8 @@ class Sandbox:
         body = notify.callback_body(invoice, self.codec)
         copies = 2 if self.faults.duplicate_callback() else 1
         for _ in range(copies):
-            self._spawn(notify.deliver(self._session, self.config.callback_url, body, self.ledger))
-
-    def _spawn(self, work: Awaitable[None]) -> None:
-        task = asyncio.ensure_future(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+            self.background.spawn(notify.deliver(self.background.session, self.config.callback_url, body,
+                                                 self.ledger))
 
     async def stats(self, request: web.Request) -> web.Response:
         return web.json_response(self.ledger.stats())
@@ -154,19 +150,10 @@ class Sandbox:
             raise web.HTTPNotFound()
         return web.Response(text=f"sandbox invoice file {name}\n")
 
-    async def start(self, app: web.Application) -> None:
-        self._session = aiohttp.ClientSession()
 
-    async def stop(self, app: web.Application) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self._session is not None:
-            await self._session.close()
-
-
-def make_app(config: Config) -> tuple[web.Application, Sandbox]:
-    sandbox = Sandbox(config)
+def make_app(config: Config, base_url: str) -> web.Application:
+    """The aiohttp application; `base_url` is where the invoice file links point."""
+    sandbox = Sandbox(config, base_url)
 
     @web.middleware
     async def latency(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -180,6 +167,6 @@ def make_app(config: Config) -> tuple[web.Application, Sandbox]:
         web.post(OPEN_API_PATH, sandbox.open_api), web.get("/_sandbox/stats", sandbox.stats),
         web.post("/_sandbox/expire-tokens", sandbox.expire_tokens), web.get("/_sandbox/files/{name}", sandbox.file),
     ])
-    app.on_startup.append(sandbox.start)
-    app.on_cleanup.append(sandbox.stop)
-    return app, sandbox
+    app.on_startup.append(sandbox.background.start)
+    app.on_cleanup.append(sandbox.background.stop)
+    return app

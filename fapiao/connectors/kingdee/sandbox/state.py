@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from fapiao.connectors.sandboxkit import issuance_stats
+
 
 @dataclass(frozen=True)
 class Config:
@@ -102,13 +104,6 @@ class Ledger:
         return invoice
 
     def stats(self) -> dict[str, Any]:
-        return {
-            "issued_per_serial": dict(self.issued_per_serial),
-            "issued": sum(self.issued_per_serial.values()),
-            "duplicates": sum(1 for n in self.issued_per_serial.values() if n > 1),
-            "held": len(self.invoices),
-            "pending": sum(1 for inv in self.invoices.values() if inv["invoiceStatus"] == "2"),
-            "requests": dict(self.requests),
-            "callbacks_sent": self.callbacks["sent"],
-            "callbacks": dict(self.callbacks),
-        }
+        pending = sum(1 for inv in self.invoices.values() if inv["invoiceStatus"] == "2")
+        return issuance_stats(self.issued_per_serial, self.requests, self.callbacks,
+                              held=len(self.invoices), pending=pending)

@@ -8,39 +8,15 @@ For a test: storeNo "S009" with autoDeal answers 5001 (no online tax device).
 from __future__ import annotations
 
 import asyncio
-import signal
-import socket
 
 import click
-from aiohttp import web
 
+from fapiao.connectors.sandboxkit import client_default, serve
 from fapiao.connectors.yipiaoyun.sandbox.app import SandboxConfig, build_app
-from fapiao.settings import KEYS
 
-__all__ = ["command", "serve"]
+__all__ = ["command"]
 
-_DEFAULTS = {key.name: key.default for key in KEYS}
 DEFAULT_PORT = 8791  # next to the Kingdee sandbox (8790)
-
-
-async def serve(config: SandboxConfig) -> None:
-    """Run until SIGTERM or SIGINT; print the listening line once the socket accepts connections."""
-    # Bind first, so that port 0 works and links (pdfPath, H5) carry the real port.
-    sock = socket.create_server((config.host, config.port))
-    host, port = sock.getsockname()[:2]
-    url = f"http://{host}:{port}"
-    runner = web.AppRunner(build_app(config, url), shutdown_timeout=1.0, handle_signals=False)
-    await runner.setup()
-    await web.SockSite(runner, sock).start()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    click.echo(f"yipiaoyun sandbox listening on {url}")
-    try:
-        await stop.wait()
-    finally:
-        await runner.cleanup()
 
 
 def _rate(ctx: click.Context, param: click.Parameter, value: float) -> float:
@@ -52,9 +28,9 @@ def _rate(ctx: click.Context, param: click.Parameter, value: float) -> float:
 @click.command("yipiaoyun")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=DEFAULT_PORT, show_default=True, type=int, help="0: any free port")
-@click.option("--app-id", default=_DEFAULTS["FAPIAO_YIPIAOYUN_APP_ID"], show_default=True)
-@click.option("--app-secret", default=_DEFAULTS["FAPIAO_YIPIAOYUN_APP_SECRET"], show_default=True)
-@click.option("--sign-type", default=_DEFAULTS["FAPIAO_YIPIAOYUN_SIGN_TYPE"], show_default=True,
+@click.option("--app-id", default=client_default("FAPIAO_YIPIAOYUN_APP_ID"), show_default=True)
+@click.option("--app-secret", default=client_default("FAPIAO_YIPIAOYUN_APP_SECRET"), show_default=True)
+@click.option("--sign-type", default=client_default("FAPIAO_YIPIAOYUN_SIGN_TYPE"), show_default=True,
               type=click.Choice(["MD5", "SHA1", "SHA256"], case_sensitive=False), help="signs callbacks")
 @click.option("--latency-ms", default=0, show_default=True, type=click.IntRange(min=0))
 @click.option("--fail-rate", default=0.0, show_default=True, callback=_rate, help="submissions answered HTTP 503")
@@ -74,4 +50,4 @@ def command(host: str, port: int, app_id: str, app_secret: str, sign_type: str, 
     """Run an offline 票申/易票云 on HOST:PORT."""
     config = SandboxConfig(host, port, app_id, app_secret, sign_type.upper(), latency_ms, fail_rate, timeout_rate,
                            hang_s, callback_url, drop_callback_rate, duplicate_callback_rate, complete_delay_ms, seed)
-    asyncio.run(serve(config))
+    asyncio.run(serve("yipiaoyun", config.host, config.port, lambda url: build_app(config, url)))

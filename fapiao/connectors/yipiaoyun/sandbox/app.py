@@ -22,7 +22,9 @@ from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 
-from fapiao.connectors.yipiaoyun import mapping, signing, wire
+from fapiao.connectors import wire
+from fapiao.connectors.sandboxkit import Background
+from fapiao.connectors.yipiaoyun import mapping, signing
 from fapiao.connectors.yipiaoyun.sandbox.delivery import Courier
 from fapiao.connectors.yipiaoyun.sandbox.state import Answer, Ledger
 
@@ -66,7 +68,7 @@ class Sandbox:
         self.rng = random.Random(config.seed)
         self.courier = Courier(config.callback_url, config.app_id, config.app_secret, config.sign_type, self.rng,
                                config.drop_callback_rate, config.duplicate_callback_rate, ledger.callbacks)
-        self.tasks: set[asyncio.Task[None]] = set()
+        self.background = Background()
 
     async def _signed_body(self, request: web.Request) -> dict[str, Any] | web.Response:
         """The JSON body if its signature is ours, else the vendor's refusal."""
@@ -98,7 +100,8 @@ class Sandbox:
         if answer[0] == 0 and kind != "pos":
             serial = str(body["applicationNo"])
             auto = self.ledger.applications[serial].auto_deal
-            self._spawn(self._complete(serial, AUTO_DEAL_DELAY_S if auto else self.config.complete_delay_ms / 1000))
+            delay_s = AUTO_DEAL_DELAY_S if auto else self.config.complete_delay_ms / 1000
+            self.background.spawn(self._complete(serial, delay_s))
         if self.rng.random() < self.config.timeout_rate:
             self.ledger.requests["fault_hang"] += 1
             await asyncio.sleep(self.config.hang_s)
@@ -116,12 +119,7 @@ class Sandbox:
         await asyncio.sleep(delay_s)
         result = self.ledger.complete(serial)
         if result is not None:
-            await self.courier.deliver(*result)
-
-    def _spawn(self, work: Awaitable[None]) -> None:
-        task = asyncio.ensure_future(work)
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+            await self.courier.deliver(self.background.session, *result)
 
     async def stats(self, request: web.Request) -> web.Response:
         return web.Response(body=wire.dumps(self.ledger.stats()), content_type="application/json")
@@ -131,15 +129,6 @@ class Sandbox:
 
     async def blank(self, request: web.Request) -> web.Response:
         return web.Response(text="票申 sandbox: the customer would fill in the invoice title here.")
-
-    async def on_startup(self, app: web.Application) -> None:
-        await self.courier.start()
-
-    async def on_cleanup(self, app: web.Application) -> None:
-        for task in list(self.tasks):
-            task.cancel()
-        await asyncio.gather(*self.tasks, return_exceptions=True)
-        await self.courier.close()
 
 
 def build_app(config: SandboxConfig, host_url: str) -> web.Application:
@@ -155,6 +144,6 @@ def build_app(config: SandboxConfig, host_url: str) -> web.Application:
     ]
     for method, path, handler in routes:
         app.router.add_route(method, path, handler)
-    app.on_startup.append(sandbox.on_startup)
-    app.on_cleanup.append(sandbox.on_cleanup)
+    app.on_startup.append(sandbox.background.start)
+    app.on_cleanup.append(sandbox.background.stop)
     return app

@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import random
 from collections import Counter
 from typing import Any
 
 import aiohttp
 
-from fapiao.connectors.yipiaoyun import signing, wire
+from fapiao.connectors import wire
+from fapiao.connectors.sandboxkit import ATTEMPTS, post_until_acknowledged
+from fapiao.connectors.yipiaoyun import signing
 
 __all__ = ["Courier"]
-
-log = logging.getLogger(__name__)
-
-ATTEMPTS = 5
-FIRST_BACKOFF_S = 0.2  # doubles: 0.2, 0.4, 0.8, 1.6 -> about 3 s before giving up
 
 
 class Courier:
@@ -28,16 +23,8 @@ class Courier:
         self._url, self._app_id, self._secret, self._sign_type = url, app_id, app_secret, sign_type
         self._rng, self._drop_rate, self._duplicate_rate = rng, drop_rate, duplicate_rate
         self._counters = counters
-        self._session: aiohttp.ClientSession | None = None
 
-    async def start(self) -> None:
-        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5))
-
-    async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-
-    async def deliver(self, code: int, message: str, data: dict[str, Any]) -> None:
+    async def deliver(self, session: aiohttp.ClientSession, code: int, message: str, data: dict[str, Any]) -> None:
         """Send one result, unless the drop rate says it is lost; twice if the duplicate rate says so."""
         if not self._url:
             return
@@ -47,23 +34,20 @@ class Courier:
         copies = 2 if self._rng.random() < self._duplicate_rate else 1
         self._counters["duplicated"] += copies - 1
         for _ in range(copies):
-            await self._send(code, message, data)
+            await self._send(session, self._url, code, message, data)
 
-    async def _send(self, code: int, message: str, data: dict[str, Any]) -> None:
-        assert self._session is not None and self._url is not None, "start() first"
+    async def _send(self, session: aiohttp.ClientSession, url: str, code: int, message: str,
+                    data: dict[str, Any]) -> None:
         # Signed like a request: fresh nonce and timestamp per delivery, business fields outside the signature.
         body = wire.dumps({**signing.core_params(self._app_id, self._secret, self._sign_type),
                            "code": code, "message": message, "data": data})
-        for attempt in range(ATTEMPTS):
-            try:
-                async with self._session.post(self._url, data=body,
-                                              headers={"Content-Type": "application/json"}) as response:
-                    if 200 <= response.status < 300:
-                        self._counters["sent"] += 1
-                        return
-            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-                log.debug("callback attempt %d failed: %s", attempt + 1, exc)
-            if attempt + 1 < ATTEMPTS:
-                self._counters["retried"] += 1
-                await asyncio.sleep(FIRST_BACKOFF_S * 2**attempt)
-        self._counters["failed"] += 1
+        delivered = await post_until_acknowledged(session, url, body, _acknowledged, self._failed)
+        self._counters["sent" if delivered else "failed"] += 1
+
+    def _failed(self, attempt: int) -> None:
+        if attempt + 1 < ATTEMPTS:  # `retried` counts the resends, not the last failure
+            self._counters["retried"] += 1
+
+
+def _acknowledged(status: int, body: bytes) -> bool:
+    return 200 <= status < 300  # any 2xx: the reply body the vendor expects is undocumented (see callbacks.py)

@@ -20,6 +20,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from fapiao.clock import now
+from fapiao.connectors.sandboxkit import issuance_stats
 
 __all__ = ["Ledger", "Application", "Answer", "GOODS", "STORES", "STORE_IDS", "POS_TERMINALS", "OFFLINE_STORE"]
 
@@ -197,12 +198,5 @@ class Ledger:
                               "message": application.result[1] if application.status != "pending" else None}
 
     def stats(self) -> dict[str, Any]:
-        return {
-            "issued_per_serial": dict(self.issued_per_serial),
-            "issued": sum(self.issued_per_serial.values()),
-            "duplicates": sum(1 for n in self.issued_per_serial.values() if n > 1),
-            "applications": len(self.applications),
-            "requests": dict(self.requests),
-            "callbacks_sent": self.callbacks["sent"],
-            "callbacks": dict(self.callbacks),
-        }
+        return issuance_stats(self.issued_per_serial, self.requests, self.callbacks,
+                              applications=len(self.applications))
