@@ -19,6 +19,7 @@ decides nothing.
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Callable, Iterable
@@ -73,7 +74,9 @@ def backoff(serial: str, attempt: int, policy: Policy) -> timedelta:
     ceiling = min(policy.retry_cap, ceiling)
     digest = hashlib.sha256(f"{serial}:{attempt}".encode()).digest()
     fraction = 0.5 + 0.5 * int.from_bytes(digest[:4], "big") / 0xFFFFFFFF
-    return ceiling * fraction
+    # Whole milliseconds, as Avro's timestamp-millis keeps a due_at: a row read back from the table must
+    # decide exactly as the row the fold holds in memory.
+    return min(ceiling, timedelta(milliseconds=math.ceil(ceiling * fraction / timedelta(milliseconds=1))))
 
 
 class _Builder:
