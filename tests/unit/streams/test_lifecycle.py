@@ -188,20 +188,38 @@ def test_a_retryable_answer_backs_off(state_factory, signal_factory, policy, val
     assert after is not None and after.status is S.RETRY_WAIT and after.due_at == event.due_at
 
 
+def _retried_up_to(attempt: int, policy: Policy) -> InvoiceState:
+    """A serial on its `attempt`-th submission, every earlier one answered "try again"."""
+    at = T0
+    _, state = fold(None, build_signal(K.REQUEST, at=at), policy)
+    while state is not None and state.attempt < attempt:
+        _, state = fold(state, build_signal(K.RETRYABLE, at=at, attempt=state.attempt, code="503"), policy)
+        at += timedelta(minutes=5)
+        _, state = fold(state, build_signal(K.DUE, at=at, source="reconcile"), policy)
+    assert state is not None and (state.status, state.attempt) == (S.SUBMITTING, attempt)
+    return state
+
+
 @pytest.mark.parametrize(("code", "message", "want_code", "want_message"), [
     ("503", "busy", "503", "gave up after 8 attempts: busy"),
     ("503", None, "503", "gave up after 8 attempts: 503"),
     (None, None, "retries_exhausted", "gave up after 8 attempts: None"),
 ])
-def test_a_retryable_answer_fails_after_max_attempts(state_factory, signal_factory, policy, validator,
-                                                     code: str | None, message: str | None, want_code: str,
-                                                     want_message: str) -> None:
-    state = state_factory(S.SUBMITTING, attempt=policy.max_attempts)
-    events, after = fold(state, signal_factory(K.RETRYABLE, attempt=policy.max_attempts, code=code,
-                                               message=message), policy, validator)
+def test_a_retryable_answer_fails_after_max_attempts(signal_factory, policy, validator, code: str | None,
+                                                     message: str | None, want_code: str, want_message: str) -> None:
+    state = _retried_up_to(policy.max_attempts, policy)
+    events, after = fold(state, signal_factory(K.RETRYABLE, at=T0 + timedelta(hours=1), attempt=policy.max_attempts,
+                                               code=code, message=message), policy, validator)
     assert types(events) == [E.FAILED]
     assert after is not None and (after.status, after.code, after.message) == (S.FAILED, want_code, want_message)
     assert (result_of(after).code, result_of(after).attempts) == (want_code, policy.max_attempts)
+
+
+def test_one_attempt_before_the_limit_still_backs_off(signal_factory, policy, validator) -> None:
+    state = _retried_up_to(policy.max_attempts - 1, policy)
+    events = decide(state, signal_factory(K.RETRYABLE, at=T0 + timedelta(hours=1), attempt=state.attempt),
+                    policy, validator)
+    assert types(events) == [E.RETRY_WAIT]
 
 
 def test_retries_end_in_one_failure_after_exactly_max_attempts(signal_factory, validator) -> None:
@@ -219,6 +237,30 @@ def test_retries_end_in_one_failure_after_exactly_max_attempts(signal_factory, v
     assert [e.attempt for e in submissions] == [1, 2, 3, 4]
     assert state is not None and state.status is S.FAILED
     assert (state.code, state.message) == ("503", "gave up after 4 attempts: busy")
+
+
+def test_pauses_neither_use_up_nor_give_back_retry_attempts(signal_factory, validator) -> None:
+    """Only "try again" answers count against max_attempts, however many pauses come between them
+    (a seller's tax device can be offline for hours, each probe a pause and a resubmission)."""
+    policy = Policy(max_attempts=4)
+    at = T0
+    _, state = fold(None, signal_factory(K.REQUEST, at=at), policy, validator)
+    log: list[InvoiceEvent] = []
+    for answer in [K.RETRYABLE] * 3 + [K.SESSION] * (HISTORY_LIMIT + 10) + [K.RETRYABLE]:
+        assert state is not None and state.status is S.SUBMITTING
+        at += timedelta(minutes=5)
+        events, state = fold(state, signal_factory(answer, at=at, attempt=state.attempt, code=str(answer)), policy,
+                             validator)
+        log += events
+        if state is not None and state.status is not S.FAILED:
+            at += timedelta(minutes=5)
+            events, state = fold(state, signal_factory(K.DUE, at=at, source="reconcile"), policy, validator)
+            log += events
+    assert types(log).count(E.RETRY_WAIT) == 3 and types(log).count(E.PAUSED) == HISTORY_LIMIT + 10
+    assert state is not None and state.status is S.FAILED
+    assert state.message == f"gave up after 4 attempts: {K.RETRYABLE}"
+    assert [h.type for h in state.history].count(E.RETRY_WAIT) == 3  # kept however old
+    assert len(state.history) == HISTORY_LIMIT and state.history[-1].type is E.FAILED
 
 
 def test_a_session_answer_pauses_and_the_probe_resubmits(state_factory, signal_factory, policy,
