@@ -6,6 +6,7 @@ import click
 from aiohttp import web
 
 from fapiao.commands._common import bootstrap_or_exit, configure_logging, settings_or_exit
+from fapiao.exceptions import ConfigurationError
 
 
 @click.command("gateway")
@@ -19,14 +20,18 @@ def command(host: str | None, port: int | None) -> None:
     from fapiao.streams.topics import topic_name
 
     settings = settings_or_exit()
+    try:
+        config = GatewayConfig.from_settings(settings, topic_name(settings.topic_prefix, "callbacks"))
+    except ConfigurationError as exc:
+        raise click.ClickException(f"configuration: {exc}") from exc
     configure_logging()
-    producer = AsyncProducer(bootstrap_or_exit(settings))
-    app = create_app(callback_parsers(settings), producer, codec_for(settings.schema_registry_url),
-                     GatewayConfig(topic=topic_name(settings.topic_prefix, "callbacks")))
-    app.on_cleanup.append(lambda _: _close(producer))
+    producer = AsyncProducer(bootstrap_or_exit(settings), config.ack_deadline_s)
+    app = create_app(callback_parsers(settings), producer, codec_for(settings.schema_registry_url), config)
+
+    async def close(_: web.Application) -> None:
+        producer.close()
+
+    app.on_cleanup.append(close)
+    # No access log: request lines carry the query string, where a shared secret may travel.
     web.run_app(app, host=host or settings.gateway_host, port=port or settings.gateway_port,
                 print=lambda text: click.echo(text.splitlines()[0], err=True), access_log=None)
-
-
-async def _close(producer: object) -> None:
-    producer.close()  # type: ignore[attr-defined]
