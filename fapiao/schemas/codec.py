@@ -115,7 +115,12 @@ class Codec:
 
     def decode(self, data: bytes, cls: type[_R]) -> _R:
         """The record of class `cls` in `data`; raise `DecodeError` when it is not one."""
-        return from_datum(cls, self.decode_datum(data, cls.__name__.removesuffix("Record")))
+        name = cls.__name__.removesuffix("Record")
+        datum = self.decode_datum(data, name)
+        try:
+            return from_datum(cls, datum)
+        except Exception as exc:  # an Avro string no enum allows, or a JSON object without the fields
+            raise DecodeError(f"not a valid {name}: {type(exc).__name__}: {exc}") from exc
 
     def decode_datum(self, data: bytes, name: str) -> dict[str, Any]:
         """The plain datum of record `name`, from single-object, Confluent, or (requests only) JSON bytes."""
