@@ -1,0 +1,66 @@
+"""One serial's story from the topics, for support staff: request, events by seq, callbacks, result, DLQ.
+
+No buyer data and no callback bodies: they can hold personal data (names, phones, e-mails).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from fapiao.audit.ledger import SerialLog, ledger_of
+from fapiao.audit.model import Facts, Position
+
+__all__ = ["Entry", "timeline"]
+
+
+@dataclass(frozen=True)
+class Entry:
+    at: datetime
+    position: Position
+    what: str
+    detail: str
+
+    def to_json(self) -> dict[str, object]:
+        return {"at": self.at.isoformat(), "topic": self.position.topic, "partition": self.position.partition,
+                "offset": self.position.offset, "what": self.what, "detail": self.detail}
+
+
+def _join(*parts: object) -> str:
+    return " ".join(str(part) for part in parts if part not in (None, "", 0))
+
+
+def timeline(facts: Facts, serial: str) -> list[Entry]:
+    """Every record naming `serial`, section by section; events in seq order (copies shown once)."""
+    log = ledger_of(facts).serials.get(serial) or SerialLog(serial)
+    entries: list[Entry] = []
+    for fact in log.requests:
+        request = fact.request
+        entries.append(Entry(fact.at, fact.position, "request", _join(
+            fact.provider, fact.invoice_type, f"seller {fact.seller_tax_id}" if fact.seller_tax_id else "",
+            f"total {request.total_with_tax}" if request else "(does not parse: a rejection is due)")))
+    for seq in sorted(log.events):
+        seen = log.events[seq]
+        event = seen.record
+        number = event.invoice.number if event.invoice else None
+        entries.append(Entry(seen.at, seen.position, f"event {seq} {event.type.value}",
+                             _join(f"attempt {event.attempt}" if event.attempt else "", event.code, event.message,
+                                   f"invoice {number}" if number else "")))
+    for seen in facts.events:
+        if seen.record.serial == serial and seen.record.seq == 0:
+            entries.append(Entry(seen.at, seen.position, "orphan callback", _join(seen.record.code)))
+    for seen in facts.callbacks:
+        if seen.record.serial == serial:
+            callback = seen.record
+            entries.append(Entry(seen.at, seen.position, "callback",
+                                 _join(callback.provider, callback.route, callback.verdict, callback.reason)))
+    for seen in log.results:
+        result = seen.record
+        number = result.invoice.number if result.invoice else None
+        entries.append(Entry(seen.at, seen.position, f"result {result.status.value}", _join(
+            f"invoice {number}" if number else "", f"total {result.total_with_tax}" if result.total_with_tax else "",
+            result.code, result.message)))
+    for dead in facts.dlq:
+        if dead.key == serial:
+            entries.append(Entry(dead.at, dead.position, f"dlq ({dead.stage})", f"{dead.source}: {dead.reason}"))
+    return entries
