@@ -1,0 +1,45 @@
+"""`fapiao status SERIAL`: one serial's timeline from the topics, for support staff."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from fapiao.audit.reader import read_facts
+from fapiao.audit.timeline import timeline
+from fapiao.commands._common import bootstrap_or_exit, settings_or_exit
+from fapiao.commands.audit import progress_bar
+from fapiao.schemas.registry import codec_for
+from fapiao.streams.topics import topic_name
+
+
+@click.command("status")
+@click.argument("serial")
+@click.option("--json", "as_json", is_flag=True, help="one JSON object on stdout")
+def command(serial: str, as_json: bool) -> None:
+    """Show SERIAL's request, events in seq order, callbacks naming it, result and DLQ records.
+
+    Exits 1 when no topic mentions the serial.
+    """
+    settings = settings_or_exit()
+    key = serial.encode("utf-8")
+    callbacks = topic_name(settings.topic_prefix, "callbacks")
+    bar, on_progress = progress_bar(f"looking for {serial}")
+    with bar:
+        # Everything but callbacks is keyed by serial: skip other keys before decoding.
+        facts = read_facts(bootstrap_or_exit(settings), settings.topic_prefix, codec_for(settings.schema_registry_url),
+                           keep=lambda m: m.key() == key or m.topic() == callbacks, on_progress=on_progress,
+                           check_sources=False)
+    entries = timeline(facts, serial)
+    if as_json:
+        print(json.dumps({"serial": serial, "entries": [e.to_json() for e in entries]}, ensure_ascii=False))
+    else:
+        table = Table("time", "where", "what", "detail", title=f"serial {serial}")
+        for entry in entries:
+            table.add_row(entry.at.isoformat(timespec="milliseconds"), str(entry.position), entry.what, entry.detail)
+        Console().print(table if entries else f"no record names serial {serial}")
+    sys.exit(0 if entries else 1)
