@@ -14,7 +14,7 @@ from fapiao.exceptions import ConfigurationError
 @click.option("--port", default=None, type=int, help="listen port [FAPIAO_GATEWAY_PORT]")
 def command(host: str | None, port: int | None) -> None:
     """Receive provider webhooks; reply only after the broker has them."""
-    from fapiao.connectors.gateway import AsyncProducer, GatewayConfig, create_app
+    from fapiao.connectors.gateway import SERVER_OPTIONS, AsyncProducer, GatewayConfig, create_app
     from fapiao.connectors.registry import callback_parsers
     from fapiao.schemas.registry import codec_for
     from fapiao.streams.topics import topic_name
@@ -32,6 +32,5 @@ def command(host: str | None, port: int | None) -> None:
         producer.close()
 
     app.on_cleanup.append(close)
-    # No access log: request lines carry the query string, where a shared secret may travel.
     web.run_app(app, host=host or settings.gateway_host, port=port or settings.gateway_port,
-                print=lambda text: click.echo(text.splitlines()[0], err=True), access_log=None)
+                print=lambda text: click.echo(text.splitlines()[0], err=True), **SERVER_OPTIONS)

@@ -19,7 +19,7 @@ import hashlib
 import logging
 import time
 from dataclasses import dataclass
-from typing import Awaitable, Callable, Mapping
+from typing import Any, Awaitable, Callable, Mapping
 
 from aiohttp import web
 
@@ -32,10 +32,13 @@ from fapiao.exceptions import MalformedCallback
 from fapiao.schemas.codec import Codec
 from fapiao.schemas.records import CallbackRecord
 
-__all__ = ["create_app", "METRICS"]
+__all__ = ["create_app", "METRICS", "SERVER_OPTIONS"]
 
 log = logging.getLogger("fapiao.gateway")
 METRICS = web.AppKey("metrics", Metrics)
+# How the app must be served (`web.run_app(**SERVER_OPTIONS)`): no access log, because request lines
+# carry the query string, where a shared secret may travel.
+SERVER_OPTIONS: dict[str, Any] = {"access_log": None}
 # Headers that may carry credentials are not stored.
 _SECRET_HEADERS = frozenset({"authorization", "cookie", "x-fapiao-token", "proxy-authorization"})
 _Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
