@@ -21,7 +21,9 @@ from typing import Any
 
 import aiohttp
 
-__all__ = ["kingdee_callback", "run", "main"]
+from fapiao.connectors.yipiaoyun import signing
+
+__all__ = ["kingdee_callback", "yipiaoyun_callback", "run", "main"]
 
 
 def kingdee_callback(serial: str, invoice_num: str = "24440000000000000001") -> bytes:
@@ -32,6 +34,17 @@ def kingdee_callback(serial: str, invoice_num: str = "24440000000000000001") -> 
     data = base64.b64encode(json.dumps(item, ensure_ascii=False).encode()).decode()
     return json.dumps({"returnCode": "0", "returnMsg": "success", "interfaceCode": "INVOICE.OPEN",
                        "data": data}).encode()
+
+
+def yipiaoyun_callback(serial: str, app_id: str, app_secret: str, sign_type: str = "MD5",
+                       invoice_no: str = "24440000000000000001") -> bytes:
+    """A signed 申请回调 (code 1, 开票成功) naming `serial` as its erpOrderNo; sign with a wrong secret to forge one."""
+    entry = {"invoiceType": "ce", "invoiceNo": invoice_no, "invoiceCode": "", "paperDrewDate": "20250102030405",
+             "status": "1", "amountWithTax": 113.0, "pdfPath": f"https://files.example/{serial}.pdf"}
+    data = {"orderBatchNo": f"B-{serial}", "erpOrderNos": [serial], "partnerOrderNos": [f"P-{serial}"],
+            "successNumber": 1, "failNumber": 0, "invoiceEntrys": [entry]}
+    body = {**signing.core_params(app_id, app_secret, sign_type), "code": 1, "message": "开票成功", "data": data}
+    return json.dumps(body, ensure_ascii=False).encode()
 
 
 def _percentile(sorted_ms: list[float], fraction: float) -> float:
