@@ -43,9 +43,9 @@ class SchemaRegistry:
         try:
             response = self._http.request(method, path, **kwargs)
             response.raise_for_status()
-        except httpx.HTTPError as exc:
+            return response.json()  # type: ignore[no-any-return]
+        except (httpx.HTTPError, ValueError) as exc:  # ValueError: a body that is not JSON (a proxy's page)
             raise ConfigurationError(f"schema registry {method} {path}: {exc}") from exc
-        return response.json()  # type: ignore[no-any-return]
 
 
 @cache
