@@ -35,10 +35,9 @@ def timeline(facts: Facts, serial: str) -> list[Entry]:
     log = ledger_of(facts).serials.get(serial) or SerialLog(serial)
     entries: list[Entry] = []
     for fact in log.requests:
-        request = fact.request
         entries.append(Entry(fact.at, fact.position, "request", _join(
             fact.provider, fact.invoice_type, f"seller {fact.seller_tax_id}" if fact.seller_tax_id else "",
-            f"total {request.total_with_tax}" if request else "(does not parse: a rejection is due)")))
+            f"total {fact.totals[2]}" if fact.totals else "(totals are not numbers: a rejection is due)")))
     for seq in sorted(log.events):
         seen = log.events[seq]
         event = seen.record
