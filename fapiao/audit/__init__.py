@@ -10,7 +10,7 @@ from fapiao.audit.invariants import CHECKS, check
 from fapiao.audit.ledger import Ledger, ledger_of
 from fapiao.audit.model import Facts, Violation
 
-__all__ = ["Audit", "audit", "CHECKS", "Facts", "Violation", "Summary", "Ledger"]
+__all__ = ["Audit", "CHECKS", "Facts", "Violation", "Summary", "Ledger"]
 
 
 class Audit:
@@ -30,7 +30,3 @@ class Audit:
         """The `--json` object: counts, `violations` ({name, serials, detail}) and `ok`."""
         return {**self.summary.to_json(self.facts.now), "violations": [v.to_json() for v in self.violations],
                 "ok": self.ok}
-
-
-def audit(facts: Facts) -> Audit:
-    return Audit(facts)
