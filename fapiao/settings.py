@@ -167,8 +167,8 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
             value = kind(raw)
         except ValueError as exc:
             raise ConfigurationError(f"{name}={raw!r} is not a {kind.__name__}") from exc
-        if value <= 0:
-            raise ConfigurationError(f"{name}={raw!r} must be positive")
+        if not value > 0 or value == float("inf"):  # `not >`: NaN compares false both ways
+            raise ConfigurationError(f"{name}={raw!r} must be positive and finite")
         return value
 
     sign_type = text("FAPIAO_YIPIAOYUN_SIGN_TYPE").upper()
