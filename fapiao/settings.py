@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
@@ -77,18 +77,18 @@ _BY_NAME = {key.name: key for key in KEYS}
 class KingdeeSettings:
     base_url: str | None
     app_id: str
-    app_secret: str
+    app_secret: str = field(repr=False)  # secrets are never printed, not even in a repr
     account_id: str
-    user: str
+    user: str = field(repr=False)
     business_system_code: str
-    aes_password: str | None
+    aes_password: str | None = field(repr=False)
 
 
 @dataclass(frozen=True)
 class YipiaoyunSettings:
     base_url: str | None
     app_id: str
-    app_secret: str
+    app_secret: str = field(repr=False)  # secrets are never printed, not even in a repr
     sign_type: str
 
 
@@ -108,7 +108,7 @@ class Settings:
     gateway_rate_per_s: float
     gateway_burst: int
     gateway_allow_cidrs: tuple[str, ...]
-    gateway_shared_secret: str | None
+    gateway_shared_secret: str | None = field(repr=False)
     gateway_secret_routes: tuple[str, ...]
     web_host: str
     web_port: int
