@@ -38,6 +38,7 @@ class ErpStub:
         self.busy = dict(busy)
         self.delivered: list[tuple[str, str | None]] = []  # (serial, code) in the order the ERP took them
         self.posts = 0
+        self.bodies: list[dict[str, Any]] = []
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/erp/invoices"
         self._loop = asyncio.new_event_loop()
@@ -54,6 +55,7 @@ class ErpStub:
         if serial.startswith("BAD"):
             return web.json_response({"error": "unknown order"}, status=400)
         self.delivered.append((serial, body["code"]))
+        self.bodies.append(body)
         return web.json_response({"ok": True})
 
     async def _start(self) -> None:
@@ -115,6 +117,8 @@ def test_writeback_retries_parks_refusals_keeps_order_and_commits(topics: Settin
     log = sink.communicate()[1]
     assert "buyer" not in log and "张三" not in log  # no personal data in the log
 
+    # The ERP gets plain JSON: a nested record is an object, money a decimal string.
+    assert all(isinstance(b["invoice"], dict) and isinstance(b["total_amount"], str) for b in erp.bodies)
     delivered = [serial for serial, _ in erp.delivered]
     assert sorted(delivered) == sorted(r.serial for r in results if r and r.serial != "BAD1")
     assert [code for serial, code in erp.delivered if serial == "ORD1"] == ["first", "second"]
