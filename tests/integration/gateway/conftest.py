@@ -1,59 +1,15 @@
-"""Gateway integration fixtures: a real Tansu broker on a free port, topics created first, and the gateway as
-`python -m fapiao gateway` on another free port; every process stopped by its pid at the end."""
+"""Gateway integration fixtures: a real Tansu broker on a free port with the topics created first, and gateways
+as `python -m fapiao gateway` subprocesses on it; every process stopped by its pid at the end."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-from pathlib import Path
 from typing import Callable, Iterator
 
-import httpx
 import pytest
+from gateway_processes import create_all_topics, start_gateway
 
-from fapiao.connectors.broker import EmbeddedBroker, free_port
-from fapiao.connectors.kafka import create_topics, read_topic
+from fapiao.connectors.broker import EmbeddedBroker
 from fapiao.connectors.stack import Process
-from fapiao.schemas.codec import Codec
-from fapiao.schemas.records import CallbackRecord
-from fapiao.streams.topics import all_topics
-
-PREFIX, APP_ID, PARTITIONS = "fapiao", "fapiao-stream", 3
-CALLBACKS = f"{PREFIX}.callbacks"
-SECRET = "gw-shared-Secret-7Kq"
-JSON = {"Content-Type": "application/json"}
-
-
-def create_all_topics(bootstrap: str) -> None:
-    create_topics(bootstrap, all_topics(PREFIX, APP_ID), PARTITIONS)
-
-
-def stored(bootstrap: str) -> list[CallbackRecord]:
-    """Every record on fapiao.callbacks, decoded."""
-    codec = Codec()
-    return [codec.decode(message.value(), CallbackRecord) for message in read_topic(bootstrap, CALLBACKS)]
-
-
-def start_gateway(bootstrap: str, log_path: Path, **env: str) -> tuple[Process, str]:
-    """`python -m fapiao gateway` on a free loopback port; returns it once /healthz answers."""
-    port = free_port()
-    environment = {**os.environ, "FAPIAO_KAFKA_BOOTSTRAP": bootstrap, "FAPIAO_TOPIC_PREFIX": PREFIX, **env}
-    with open(log_path, "ab") as log:
-        popen = subprocess.Popen([sys.executable, "-m", "fapiao", "gateway", "--host", "127.0.0.1",
-                                  "--port", str(port)], stdout=log, stderr=subprocess.STDOUT,
-                                 stdin=subprocess.DEVNULL, env=environment)
-    process, url = Process("gateway", popen, log_path), f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and process.alive():
-        try:
-            httpx.get(f"{url}/healthz", timeout=1.0)
-            return process, url
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    process.stop()
-    raise RuntimeError(f"gateway did not start:\n{process.tail()}")
 
 
 @pytest.fixture(scope="module")

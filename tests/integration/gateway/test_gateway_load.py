@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 import pytest
-from conftest import CALLBACKS
+from gateway_processes import CALLBACKS
 
 from fapiao.connectors.broker import EmbeddedBroker
 from fapiao.connectors.gateway.loadgen import run

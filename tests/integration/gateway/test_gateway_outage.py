@@ -6,7 +6,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import JSON, create_all_topics, start_gateway, stored
+from gateway_processes import JSON, create_all_topics, start_gateway, stored
 
 from fapiao.connectors.broker import EmbeddedBroker
 from fapiao.connectors.gateway.loadgen import kingdee_callback

@@ -6,7 +6,7 @@ from typing import Any, Callable
 
 import httpx
 import pytest
-from conftest import JSON, SECRET, stored
+from gateway_processes import JSON, SECRET, stored
 
 from fapiao.connectors.broker import EmbeddedBroker
 from fapiao.connectors.gateway.loadgen import kingdee_callback, yipiaoyun_callback

@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterator
 
 import httpx
 import pytest
-from conftest import JSON, SECRET, stored
+from gateway_processes import JSON, SECRET, stored
 
 from fapiao.connectors.gateway.loadgen import kingdee_callback, yipiaoyun_callback
 from fapiao.connectors.kafka import producer, read_topic

@@ -8,33 +8,11 @@ from typing import Any, AsyncIterator, Awaitable, Callable
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from fapiao.connectors.gateway import SERVER_OPTIONS, GatewayConfig, NotAcknowledged, create_app
+from fapiao.connectors.gateway import SERVER_OPTIONS, GatewayConfig, create_app
 from fapiao.connectors.registry import callback_parsers
 from fapiao.schemas.codec import Codec
-from fapiao.schemas.records import CallbackRecord
 from fapiao.settings import load
-
-TOPIC = "fapiao.callbacks"
-SECRET = "s3cret-token-Zq9"
-
-
-class MemoryProducer:
-    """Acknowledges every record at once (or refuses all when `down`), keeping what it was given."""
-
-    def __init__(self) -> None:
-        self.records: list[tuple[str, bytes, bytes]] = []
-        self.down = False
-
-    async def send(self, topic: str, key: bytes, value: bytes, deadline_s: float) -> None:
-        if self.down:
-            raise NotAcknowledged("broker down")
-        self.records.append((topic, key, value))
-
-    def reachable(self, timeout_s: float = 1.0) -> bool:
-        return not self.down
-
-    def stored(self) -> list[CallbackRecord]:
-        return [Codec().decode(value, CallbackRecord) for _, _, value in self.records]
+from gateway_fakes import TOPIC, MemoryProducer
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import ipaddress
 from typing import Any, AsyncIterator
 
 import pytest
-from conftest import SECRET, MemoryProducer
+from gateway_fakes import SECRET, MemoryProducer
 
 from fapiao.connectors.gateway import METRICS
 from fapiao.connectors.gateway.loadgen import kingdee_callback, yipiaoyun_callback

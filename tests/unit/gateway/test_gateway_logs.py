@@ -8,7 +8,7 @@ import logging
 from typing import Any
 
 import pytest
-from conftest import SECRET, MemoryProducer
+from gateway_fakes import SECRET, MemoryProducer
 
 from fapiao.connectors.gateway.loadgen import yipiaoyun_callback
 
