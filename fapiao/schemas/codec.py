@@ -22,7 +22,7 @@ import fastavro
 from fastavro.schema import load_schema, to_parsing_canonical_form
 
 from fapiao.exceptions import FapiaoStreamError
-from fapiao.schemas.convert import from_datum, to_datum
+from fapiao.schemas.convert import from_datum, to_avro_datum
 
 __all__ = ["Codec", "DecodeError", "crc64_avro", "schema_for"]
 
@@ -107,7 +107,7 @@ class Codec:
         name = type(record).__name__.removesuffix("Record")
         schema = schema_for(name)
         body = BytesIO()
-        fastavro.schemaless_writer(body, schema, to_datum(record))
+        fastavro.schemaless_writer(body, schema, to_avro_datum(record))
         if self._register is not None:
             schema_id = self._register(f"{topic or name}-value", schema)
             return CONFLUENT_MAGIC + struct.pack(">I", schema_id) + body.getvalue()
