@@ -50,9 +50,8 @@ async def fold_batch(pipeline: Pipeline, batch: list[EventT], validate: Validato
         except Exception as exc:  # a poison signal must not stop the partition
             await pipeline.dead_letter(event, f"{type(exc).__name__}: {exc}", stage="fold")
     await asyncio.gather(*sent)  # Step 1.
-    for serial, row in rows.items():  # Step 2.
-        pipeline.table[serial.encode("utf-8")] = pipeline.codec.encode(row)
-        pipeline.track_due(row)
+    for row in rows.values():  # Step 2.
+        pipeline.put_state(row)
 
 
 def install(pipeline: Pipeline, validate: Validator) -> None:

@@ -19,13 +19,20 @@ from fapiao import clock
 from fapiao.connectors.provider import Outcome, OutcomeKind, Provider
 from fapiao.schemas.records import EventType, InvoiceEvent, InvoiceRequest, Signal, SignalKind
 from fapiao.streams.outcomes import adopt, signal_for
-from fapiao.streams.pipeline import Pipeline
+from fapiao.streams.pipeline import EVENT_TYPE_HEADER, Pipeline
 from fapiao.streams.sellers import SellerGate
 
 __all__ = ["install", "call_provider"]
 
 log = logging.getLogger("fapiao.issue")
 _CALLS = (EventType.SUBMITTING, EventType.QUERYING)
+_CALL_TYPES = {kind.value.encode() for kind in _CALLS}
+
+
+def _header(event: EventT, name: str) -> bytes | None:
+    headers = event.message.headers or ()
+    pairs = headers.items() if isinstance(headers, dict) else headers
+    return next((value for key, value in pairs if key == name), None)
 
 
 async def call_provider(providers: dict[str, Provider], gate: SellerGate, transition: InvoiceEvent) -> Signal:
@@ -70,6 +77,9 @@ async def issue_batch(pipeline: Pipeline, providers: dict[str, Provider], gate: 
                       batch: list[EventT]) -> None:
     due: list[InvoiceEvent] = []
     for event in batch:
+        kind = _header(event, EVENT_TYPE_HEADER)
+        if kind is not None and kind not in _CALL_TYPES:
+            continue  # most transitions ask nothing of the provider: don't decode them
         try:
             transition = pipeline.codec.decode(event.message.value or b"", InvoiceEvent)
         except Exception as exc:

@@ -17,14 +17,16 @@ import faust
 from faust.types import EventT
 
 from fapiao.schemas.codec import Codec
-from fapiao.schemas.records import InvoiceState
+from fapiao.schemas.records import InvoiceEvent, InvoiceState
 from fapiao.schemas.registry import codec_for
 from fapiao.settings import Settings
 from fapiao.streams.dlq import dead_letter
 from fapiao.streams.lifecycle import Policy
 from fapiao.streams.topics import ROLES, TABLE_NAME, topic_name
 
-__all__ = ["Pipeline", "create_pipeline"]
+__all__ = ["Pipeline", "create_pipeline", "EVENT_TYPE_HEADER"]
+
+EVENT_TYPE_HEADER = "fapiao-event-type"
 
 log = logging.getLogger("fapiao.streams")
 
@@ -41,13 +43,21 @@ class Pipeline:
     policy: Policy
     # serial -> when the reconcile timer should look at it again; rebuilt from the table on recovery
     due: dict[str, datetime] = field(default_factory=dict)
+    # decoded rows of serials still in progress (bounded by what is in flight); cleared on rebalance
+    live: dict[str, InvoiceState] = field(default_factory=dict)
     # partitions the commit watchdog found stalled; readiness fails while any is
     stalled: list[str] = field(default_factory=list)
 
     async def send(self, role: str, serial: str, record: Any) -> Awaitable[Any]:
-        """Send a record keyed by serial (murmur2 puts it beside the serial's row); await the result for the ack."""
+        """Send a record keyed by serial (murmur2 puts it beside the serial's row); await the result for the ack.
+
+        Events also carry their type in a header, so a reader can skip the ones it does not act on
+        without decoding them.
+        """
         topic = self.topics[role]
-        return await topic.send(key=serial.encode("utf-8"), value=self.codec.encode(record, topic.get_topic_name()))
+        headers = {EVENT_TYPE_HEADER: record.type.value.encode()} if isinstance(record, InvoiceEvent) else None
+        return await topic.send(key=serial.encode("utf-8"), value=self.codec.encode(record, topic.get_topic_name()),
+                                headers=headers)
 
     async def dead_letter(self, event: EventT, reason: str, stage: str) -> None:
         """Park a record we cannot handle on the DLQ, byte for byte, so its partition keeps flowing."""
@@ -59,8 +69,20 @@ class Pipeline:
             key=message.key, value=message.value, reason=reason, stage=stage))
 
     def state(self, serial: str) -> InvoiceState | None:
+        """The serial's row: from the cache of live rows, else decoded from the table."""
+        if serial in self.live:
+            return self.live[serial]
         raw = self.table.get(serial.encode("utf-8"))
         return self.codec.decode(raw, InvoiceState) if raw else None
+
+    def put_state(self, row: InvoiceState) -> None:
+        """Write a row to the table (and its changelog); keep it decoded while it is still live."""
+        self.table[row.serial.encode("utf-8")] = self.codec.encode(row)
+        if row.status.terminal:
+            self.live.pop(row.serial, None)
+        else:
+            self.live[row.serial] = row
+        self.track_due(row)
 
     def track_due(self, state: InvoiceState | None) -> None:
         """Keep the reconcile timer's index in step with a serial's new state."""
@@ -101,6 +123,7 @@ def create_pipeline(settings: Settings, bootstrap: str) -> Pipeline:
         table_standby_replicas=0,
         stream_wait_empty=True,
         producer_acks=-1,
+        producer_linger=0.005,  # a few ms of batching turns thousands of tiny produce requests into few
         web_enabled=True,
         web_bind=settings.web_host,
         web_port=settings.web_port,
@@ -116,5 +139,12 @@ def create_pipeline(settings: Settings, bootstrap: str) -> Pipeline:
     # changed the row, even when rows are written after a batch rather than inside one event.
     table = app.Table(TABLE_NAME, default=None, partitions=settings.partitions, use_partitioner=True,
                       schema=raw, help="serial -> InvoiceState (Avro): the fold of the serial's events")
-    return Pipeline(app=app, settings=settings, codec=codec_for(settings.schema_registry_url), topics=topics,
-                    table=table, policy=_policy(settings))
+    pipeline = Pipeline(app=app, settings=settings, codec=codec_for(settings.schema_registry_url), topics=topics,
+                        table=table, policy=_policy(settings))
+
+    @app.on_partitions_revoked.connect
+    async def _forget_live_rows(*_: Any, **__: Any) -> None:
+        # Another worker may own these serials now; the table is the truth after a rebalance.
+        pipeline.live.clear()
+
+    return pipeline
