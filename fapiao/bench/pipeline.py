@@ -1,0 +1,70 @@
+"""The pipeline benchmark: N requests through a real stack, timed from first produce to last result."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from fapiao.bench.ceiling import consume_produce_rate
+from fapiao.bench.process import cpu_seconds, peak_rss_mb
+from fapiao.connectors.kafka import producer
+from fapiao.connectors.stack import Stack, StackOptions
+from fapiao.connectors.watch import ResultWatcher
+from fapiao.samples import demo_requests
+from fapiao.schemas.codec import Codec
+from fapiao.settings import Settings
+from fapiao.streams.topics import topic_name
+
+__all__ = ["run_benchmark", "BENCH_ENV"]
+
+# A benchmark measures the pipeline, not the per-seller rate limit (two sample sellers only).
+BENCH_ENV = {"FAPIAO_SELLER_RATE_PER_S": "1000000", "FAPIAO_SELLER_BURST": "1000000", "FAPIAO_ISSUE_BATCH": "300"}
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
+
+
+def run_benchmark(settings: Settings, workdir: Path, count: int, latency_ms: int, provider: str,
+                  rate: float = 0.0, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """Publish `count` valid requests (paced at `rate`/s when given), wait for every result, measure."""
+    providers = ("kingdee", "yipiaoyun") if provider == "mixed" else (provider,)
+    options = StackOptions(providers=providers, sandbox_args=("--latency-ms", str(latency_ms)), env=BENCH_ENV)
+    with Stack(settings, workdir, options) as stack:
+        requests = [json.dumps(r, ensure_ascii=False).encode() for r in
+                    demo_requests(count, provider, invalid_every=0, prefix=f"B{int(time.time()) % 100000}")]
+        serials = [json.loads(r)["serial"] for r in requests]
+        watcher = ResultWatcher(stack.bootstrap, topic_name(settings.topic_prefix, "results"), Codec(), serials)
+        worker_pid = stack.processes["worker-0"].pid
+        cpu_before = cpu_seconds(worker_pid)
+        out = producer(stack.bootstrap)
+        topic = topic_name(settings.topic_prefix, "requests")
+        produced_at: dict[str, float] = {}
+        started = time.monotonic()
+        for index, (serial, value) in enumerate(zip(serials, requests)):
+            if rate:
+                time.sleep(max(0.0, started + index / rate - time.monotonic()))
+                watcher.poll(0)
+            out.produce(topic, key=serial.encode(), value=value)
+            produced_at[serial] = time.monotonic()
+            out.poll(0)
+        out.flush(60)
+        watcher.wait(max(120.0, count / 50), on_progress=progress)
+        finished = max(watcher.received_at.values(), default=time.monotonic())
+        latencies = [(watcher.received_at[s] - produced_at[s]) * 1000 for s in watcher.received_at]
+        cpu = cpu_seconds(worker_pid) - cpu_before
+        rss = peak_rss_mb(worker_pid)
+        pending = len(watcher.pending)
+        watcher.close()
+        ceiling = consume_produce_rate(stack.bootstrap, count, int(statistics.mean(map(len, requests))),
+                                       settings.partitions)
+    per_s = (count - pending) / (finished - started)
+    return {"count": count, "latency_ms": latency_ms, "provider": provider, "rate": rate or None,
+            "invoices_per_s": round(per_s, 1), "p50_ms": round(_percentile(latencies, 0.50), 1),
+            "p95_ms": round(_percentile(latencies, 0.95), 1), "p99_ms": round(_percentile(latencies, 0.99), 1),
+            "ceiling_per_s": round(ceiling, 1), "ratio": round(per_s / ceiling, 3) if ceiling else None,
+            "worker_cpu_s": round(cpu, 1), "worker_rss_mb": round(rss, 1), "pending": pending}

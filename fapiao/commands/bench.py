@@ -1,0 +1,38 @@
+"""`fapiao bench`: how fast the pipeline issues invoices on this machine, beside the broker's ceiling."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from fapiao.bench.pipeline import run_benchmark
+from fapiao.commands._common import settings_or_exit
+
+
+@click.command("bench")
+@click.option("--count", default=5000, show_default=True, type=click.IntRange(1, 1_000_000))
+@click.option("--latency-ms", default=0, show_default=True, type=click.IntRange(0, 60_000),
+              help="provider sandbox answer delay")
+@click.option("--provider", type=click.Choice(["kingdee", "yipiaoyun", "mixed"]), default="yipiaoyun",
+              show_default=True)
+@click.option("--rate", default=0.0, type=float, help="publish at this many requests/s [as fast as possible]")
+@click.option("--json", "as_json", is_flag=True, help="end with one JSON object on stdout")
+def command(count: int, latency_ms: int, provider: str, rate: float, as_json: bool) -> None:
+    """Publish COUNT valid requests through a real stack (embedded broker unless FAPIAO_KAFKA_BOOTSTRAP)
+    and measure invoices/s end to end, latency percentiles, the consume→produce ceiling, worker CPU and RSS."""
+    settings = settings_or_exit()
+    console = Console(stderr=True)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("results", total=count)
+        figures = run_benchmark(settings, Path(tempfile.mkdtemp(prefix="fapiao-bench-")), count, latency_ms,
+                                provider, rate, progress=lambda new: bar.advance(task, new))
+    if as_json:
+        print(json.dumps(figures))
+    else:
+        console.print(figures)
