@@ -134,11 +134,11 @@ def create_pipeline(settings: Settings, bootstrap: str) -> Pipeline:
     raw_fields = {"key_type": bytes, "value_type": bytes, "key_serializer": "raw", "value_serializer": "raw"}
     topics = {role: app.topic(topic_name(settings.topic_prefix, role), partitions=settings.partitions, **raw_fields)
               for role in ROLES}
-    raw = faust.Schema(**raw_fields)
     # use_partitioner: the changelog partition is murmur2(serial), the partition of the signal that
     # changed the row, even when rows are written after a batch rather than inside one event.
     table = app.Table(TABLE_NAME, default=None, partitions=settings.partitions, use_partitioner=True,
-                      schema=raw, help="serial -> InvoiceState (Avro): the fold of the serial's events")
+                      key_type=bytes, value_type=bytes,  # bytes -> faust's "raw" serializer for the changelog
+                      help="serial -> InvoiceState (Avro): the fold of the serial's events")
     pipeline = Pipeline(app=app, settings=settings, codec=codec_for(settings.schema_registry_url), topics=topics,
                         table=table, policy=_policy(settings))
 
