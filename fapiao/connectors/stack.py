@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Mapping, Sequence
+from urllib.parse import urlencode
 
 import httpx
 
@@ -131,9 +132,12 @@ class Stack:
     def _start_sandbox(self, provider: str) -> None:
         port = free_port()
         self.sandbox_urls[provider] = f"http://127.0.0.1:{port}"
+        callback_url = f"{self.gateway_url}/callbacks/{provider}"
+        secret = self.settings.gateway_shared_secret
+        if secret and provider in self.settings.gateway_secret_routes:
+            callback_url += "?" + urlencode({"token": secret})  # as an operator configures the provider
         self.spawn(f"sandbox-{provider}", ["sandbox", provider, "--host", "127.0.0.1", "--port", str(port),
-                                           "--callback-url", f"{self.gateway_url}/callbacks/{provider}",
-                                           *self.options.sandbox_args])
+                                           "--callback-url", callback_url, *self.options.sandbox_args])
         self._wait_http(f"sandbox-{provider}", f"{self.sandbox_urls[provider]}/_sandbox/stats")
 
     def start_worker(self, index: int = 0) -> Process:
