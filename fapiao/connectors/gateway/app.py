@@ -100,7 +100,7 @@ def create_app(parsers: dict[str, CallbackParser], producer: AsyncProducer, code
     async def observe(request: web.Request, handler: _Handler) -> web.StreamResponse:
         """Count every answer, aiohttp's own (404, 405, 413 …) too, and log refusals without content."""
         route, started, status = _route(request, parsers), time.perf_counter(), 500
-        metrics.in_flight += 1
+        metrics.in_flight.inc()
         try:
             response = await handler(request)
             status = response.status
@@ -109,7 +109,7 @@ def create_app(parsers: dict[str, CallbackParser], producer: AsyncProducer, code
             status = exc.status
             raise
         finally:
-            metrics.in_flight -= 1
+            metrics.in_flight.dec()
             metrics.observe_request(route, status)
             # Accepted callbacks and 429s are logged at DEBUG: at load, a line each would cost more than the work.
             level = logging.DEBUG if status in (200, 429) or not route.startswith("/callbacks") else logging.INFO
@@ -124,7 +124,7 @@ def create_app(parsers: dict[str, CallbackParser], producer: AsyncProducer, code
         if not allowed(remote, config.allow):
             return _error(403, "source not allowed")
         if not buckets.take(remote):
-            metrics.rate_limited += 1
+            metrics.rate_limited.inc()
             return web.json_response({"error": "rate limited"}, status=429, headers={"Retry-After": "1"})
         if (request.content_length or 0) > config.max_body:
             return _error(413, "body too large")
