@@ -1,7 +1,8 @@
 """Every setting, from `FAPIAO_*` environment variables or the same keys in one TOML file (`FAPIAO_CONFIG`).
 
 `KEYS` is the single list of configuration names, defaults and meanings: the README table is checked
-against it. The environment wins over the file. Secrets are read like any key but never printed.
+against it. The environment wins over the file. Secrets are read like any key but never printed; a
+secret may also be read from a file named by `<KEY>_FILE` (a mounted Kubernetes or Docker secret).
 """
 
 from __future__ import annotations
@@ -14,7 +15,11 @@ from typing import Mapping
 
 from fapiao.exceptions import ConfigurationError
 
-__all__ = ["Key", "KEYS", "Settings", "KingdeeSettings", "YipiaoyunSettings", "load"]
+__all__ = ["Key", "KEYS", "Settings", "KingdeeSettings", "YipiaoyunSettings", "KafkaSecurity", "load",
+           "SECURITY_PROTOCOLS", "SASL_MECHANISMS"]
+
+SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,13 @@ class Key:
 KEYS: tuple[Key, ...] = (
     Key("FAPIAO_CONFIG", None, "path of a TOML file holding any of these keys; the environment wins"),
     Key("FAPIAO_KAFKA_BOOTSTRAP", None, "Kafka bootstrap servers; unset: start the embedded Tansu broker"),
+    Key("FAPIAO_KAFKA_SECURITY_PROTOCOL", "PLAINTEXT", "how clients reach Kafka: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL"),
+    Key("FAPIAO_KAFKA_SASL_MECHANISM", "PLAIN", "SASL mechanism with SASL_*: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512"),
+    Key("FAPIAO_KAFKA_SASL_USERNAME", None, "SASL user name (required with SASL_*)"),
+    Key("FAPIAO_KAFKA_SASL_PASSWORD", None, "SASL password (required with SASL_*)", secret=True),
+    Key("FAPIAO_KAFKA_SSL_CAFILE", None, "PEM file of the CAs that sign the brokers' certificates; unset: the system's"),
+    Key("FAPIAO_KAFKA_SSL_CERTFILE", None, "PEM client certificate for mutual TLS; unset: none"),
+    Key("FAPIAO_KAFKA_SSL_KEYFILE", None, "PEM private key of the client certificate"),
     Key("FAPIAO_SCHEMA_REGISTRY_URL", None, "Confluent Schema Registry; unset: Avro single-object encoding"),
     Key("FAPIAO_TOPIC_PREFIX", "fapiao", "prefix of every topic name"),
     Key("FAPIAO_PARTITIONS", "6", "partition count of every topic (all topics are co-partitioned)"),
@@ -68,6 +80,7 @@ KEYS: tuple[Key, ...] = (
     Key("FAPIAO_SELLER_PROBE_S", "10", "after a session error, how long a seller stays paused before a probe"),
     Key("FAPIAO_WATCHDOG_STALL_S", "120", "a partition with lag whose offset has not moved this long fails readiness"),
     Key("FAPIAO_RECONCILE_INTERVAL_S", "1", "how often the reconcile timer looks for serials that are due"),
+    Key("FAPIAO_LOG_FORMAT", "text", "log lines for humans (text) or one JSON object a line (json) for a log pipeline"),
 )
 
 _BY_NAME = {key.name: key for key in KEYS}
@@ -90,6 +103,19 @@ class YipiaoyunSettings:
     app_id: str
     app_secret: str = field(repr=False)  # secrets are never printed, not even in a repr
     sign_type: str
+
+
+@dataclass(frozen=True)
+class KafkaSecurity:
+    """How every Kafka client (faust's and confluent-kafka's) authenticates and encrypts."""
+
+    protocol: str = "PLAINTEXT"
+    sasl_mechanism: str = "PLAIN"
+    sasl_username: str | None = None
+    sasl_password: str | None = field(default=None, repr=False)
+    ssl_cafile: str | None = None
+    ssl_certfile: str | None = None
+    ssl_keyfile: str | None = None
 
 
 @dataclass(frozen=True)
@@ -125,6 +151,8 @@ class Settings:
     seller_burst: int
     seller_probe_s: float
     watchdog_stall_s: float
+    kafka_security: KafkaSecurity = KafkaSecurity()
+    log_format: str = "text"
 
 
 def _merged(env: Mapping[str, str]) -> dict[str, str]:
@@ -140,7 +168,24 @@ def _merged(env: Mapping[str, str]) -> dict[str, str]:
             raise ConfigurationError(f"FAPIAO_CONFIG={path}: unknown keys {', '.join(unknown)}")
         values.update({k: str(v) for k, v in loaded.items()})
     values.update({k: v for k, v in env.items() if k in _BY_NAME and v != ""})
+    values.update(_secret_files(env))
     return values
+
+
+def _secret_files(env: Mapping[str, str]) -> dict[str, str]:
+    """Secrets given as `<KEY>_FILE=path`: the file's content, without the trailing newline editors add."""
+    found: dict[str, str] = {}
+    for key in KEYS:
+        path = env.get(f"{key.name}_FILE")
+        if not key.secret or not path:
+            continue
+        if env.get(key.name):
+            raise ConfigurationError(f"{key.name} and {key.name}_FILE are both set: use one")
+        try:
+            found[key.name] = Path(path).read_text(encoding="utf-8").rstrip("\r\n")
+        except OSError as exc:  # the message names the path, never the content
+            raise ConfigurationError(f"{key.name}_FILE={path}: {exc.strerror}") from exc
+    return found
 
 
 def _names(value: str | None) -> tuple[str, ...]:
@@ -171,6 +216,24 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
             raise ConfigurationError(f"{name}={raw!r} must be positive and finite")
         return value
 
+    def choice(name: str, allowed: tuple[str, ...]) -> str:
+        value = text(name).upper()
+        if value not in allowed:
+            raise ConfigurationError(f"{name}={value!r}: use {', '.join(allowed)}")
+        return value
+
+    security = KafkaSecurity(
+        protocol=choice("FAPIAO_KAFKA_SECURITY_PROTOCOL", SECURITY_PROTOCOLS),
+        sasl_mechanism=choice("FAPIAO_KAFKA_SASL_MECHANISM", SASL_MECHANISMS),
+        sasl_username=get("FAPIAO_KAFKA_SASL_USERNAME"),
+        sasl_password=get("FAPIAO_KAFKA_SASL_PASSWORD"),
+        ssl_cafile=get("FAPIAO_KAFKA_SSL_CAFILE"),
+        ssl_certfile=get("FAPIAO_KAFKA_SSL_CERTFILE"),
+        ssl_keyfile=get("FAPIAO_KAFKA_SSL_KEYFILE"),
+    )
+    if security.protocol.startswith("SASL_") and not (security.sasl_username and security.sasl_password):
+        raise ConfigurationError(f"FAPIAO_KAFKA_SECURITY_PROTOCOL={security.protocol} needs "
+                                 "FAPIAO_KAFKA_SASL_USERNAME and FAPIAO_KAFKA_SASL_PASSWORD")
     sign_type = text("FAPIAO_YIPIAOYUN_SIGN_TYPE").upper()
     if sign_type not in ("MD5", "SHA1", "SHA256"):
         raise ConfigurationError(f"FAPIAO_YIPIAOYUN_SIGN_TYPE={sign_type!r}: use MD5, SHA1 or SHA256")
@@ -219,4 +282,6 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         seller_burst=int(number("FAPIAO_SELLER_BURST", int)),
         seller_probe_s=float(number("FAPIAO_SELLER_PROBE_S", float)),
         watchdog_stall_s=float(number("FAPIAO_WATCHDOG_STALL_S", float)),
+        kafka_security=security,
+        log_format=choice("FAPIAO_LOG_FORMAT", ("TEXT", "JSON")).lower(),
     )

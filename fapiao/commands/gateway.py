@@ -16,6 +16,7 @@ def command(host: str | None, port: int | None) -> None:
     """Receive provider webhooks; reply only after the broker has them."""
     from fapiao.connectors.gateway import SERVER_OPTIONS, AsyncProducer, GatewayConfig, create_app
     from fapiao.connectors.registry import callback_parsers
+    from fapiao.connectors.security import security_config
     from fapiao.schemas.registry import codec_for
     from fapiao.streams.topics import topic_name
 
@@ -25,7 +26,7 @@ def command(host: str | None, port: int | None) -> None:
     except ConfigurationError as exc:
         raise click.ClickException(f"configuration: {exc}") from exc
     configure_logging()
-    producer = AsyncProducer(bootstrap_or_exit(settings), config.ack_deadline_s)
+    producer = AsyncProducer(bootstrap_or_exit(settings), config.ack_deadline_s, **security_config(settings))
     app = create_app(callback_parsers(settings), producer, codec_for(settings.schema_registry_url), config)
 
     async def close(_: web.Application) -> None:

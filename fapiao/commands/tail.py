@@ -9,6 +9,7 @@ import click
 
 from fapiao.commands._common import bootstrap_or_exit, settings_or_exit
 from fapiao.connectors.kafka import read_topic
+from fapiao.connectors.security import security_config
 from fapiao.schemas.codec import Codec, DecodeError
 from fapiao.schemas.convert import to_json
 from fapiao.schemas.records import CallbackRecord, InvoiceEvent, InvoiceResult, Signal
@@ -39,7 +40,8 @@ def command(topic: str, follow: bool) -> None:
     settings = settings_or_exit()
     codec = codec_for(settings.schema_registry_url)
     name = topic_name(settings.topic_prefix, topic)
-    for message in read_topic(bootstrap_or_exit(settings), name, follow=follow):
+    for message in read_topic(bootstrap_or_exit(settings), name, follow=follow,
+                              security=security_config(settings)):
         record = decode_any(codec, topic, message.value() or b"")
         click.echo(json.dumps({"partition": message.partition(), "offset": message.offset(),
                                "key": (message.key() or b"").decode("utf-8", "replace"), "value": record},

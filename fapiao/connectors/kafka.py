@@ -2,6 +2,8 @@
 
 Producers use `partitioner=murmur2_random`, the Java client's and faust's partitioner, so a record we
 produce for a serial lands on the partition where faust's own records for that serial are.
+Every function takes the cluster's security properties (`fapiao.connectors.security.security_config`)
+as `security`, or as extra properties where it already takes them (`producer`).
 Readers `assign()` partitions directly instead of joining a consumer group: they commit nothing, and
 they don't wait for a group join (which takes half the session timeout on the embedded broker).
 """
@@ -40,10 +42,11 @@ def producer(bootstrap: str, **extra: Any) -> Producer:
     }))
 
 
-def wait_for_broker(bootstrap: str, timeout_s: float = 30.0) -> None:
+def wait_for_broker(bootstrap: str, timeout_s: float = 30.0, security: Mapping[str, Any] | None = None) -> None:
     """Return once the cluster answers a metadata request; raise `BrokerUnavailable` after the timeout."""
     # Connection refused is the expected answer until the broker is up: don't print it (log_level 0).
-    admin = AdminClient(client_config(bootstrap, {"socket.connection.setup.timeout.ms": 1000, "log_level": 0}))
+    admin = AdminClient(client_config(bootstrap, {**(security or {}), "socket.connection.setup.timeout.ms": 1000,
+                                                  "log_level": 0}))
     deadline = time.monotonic() + timeout_s
     while True:
         try:
@@ -55,12 +58,13 @@ def wait_for_broker(bootstrap: str, timeout_s: float = 30.0) -> None:
             time.sleep(0.1)
 
 
-def create_topics(bootstrap: str, specs: list[TopicSpec], partitions: int) -> dict[str, str]:
+def create_topics(bootstrap: str, specs: list[TopicSpec], partitions: int,
+                  security: Mapping[str, Any] | None = None) -> dict[str, str]:
     """Create the topics that don't exist yet; idempotent. Returns topic -> "created" | "exists".
 
     A topic that exists with another partition count is an error: co-partitioning depends on it.
     """
-    admin = AdminClient(client_config(bootstrap))
+    admin = AdminClient(client_config(bootstrap, security))
     existing = admin.list_topics(timeout=10).topics
     outcome: dict[str, str] = {}
     wanted = []
@@ -85,10 +89,10 @@ def create_topics(bootstrap: str, specs: list[TopicSpec], partitions: int) -> di
 
 
 def read_topic(bootstrap: str, topic: str, *, follow: bool = False, idle_s: float = 1.0,
-               from_beginning: bool = True) -> Iterator[Any]:
+               from_beginning: bool = True, security: Mapping[str, Any] | None = None) -> Iterator[Any]:
     """Yield every message of `topic` (all partitions) from the start; stop at the end unless `follow`."""
     consumer = Consumer(client_config(bootstrap, {
-        "group.id": "fapiao-reader", "enable.auto.commit": False, "enable.partition.eof": True,
+        **(security or {}), "group.id": "fapiao-reader", "enable.auto.commit": False, "enable.partition.eof": True,
     }))
     try:
         metadata = consumer.list_topics(topic, timeout=10).topics[topic]

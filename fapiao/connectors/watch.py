@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 from confluent_kafka import Consumer, TopicPartition
 
@@ -17,13 +17,15 @@ __all__ = ["ResultWatcher"]
 class ResultWatcher:
     """Reads results from the start of the topic (no consumer group) and keeps the first per serial."""
 
-    def __init__(self, bootstrap: str, topic: str, codec: Codec, serials: Iterable[str] = ()) -> None:
+    def __init__(self, bootstrap: str, topic: str, codec: Codec, serials: Iterable[str] = (),
+                 security: Mapping[str, Any] | None = None) -> None:
         self.codec = codec
         self.wanted = set(serials)
         self.results: dict[str, InvoiceResult] = {}
         self.received_at: dict[str, float] = {}
         self.copies = 0  # results beyond the first for a serial (at-least-once delivery)
-        self._consumer = Consumer(client_config(bootstrap, {"group.id": "fapiao-watch", "enable.auto.commit": False}))
+        self._consumer = Consumer(client_config(bootstrap, {**(security or {}), "group.id": "fapiao-watch",
+                                                               "enable.auto.commit": False}))
         partitions = self._consumer.list_topics(topic, timeout=10).topics[topic].partitions
         self._consumer.assign([TopicPartition(topic, p, -2) for p in partitions])
 

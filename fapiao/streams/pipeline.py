@@ -16,6 +16,7 @@ from typing import Any, Awaitable
 import faust
 from faust.types import EventT
 
+from fapiao.connectors.security import broker_credentials
 from fapiao.schemas.codec import Codec
 from fapiao.schemas.records import InvoiceEvent, InvoiceState
 from fapiao.schemas.registry import codec_for
@@ -128,6 +129,7 @@ def create_pipeline(settings: Settings, bootstrap: str) -> Pipeline:
         web_bind=settings.web_host,
         web_port=settings.web_port,
         web_in_thread=False,
+        broker_credentials=broker_credentials(settings),
     )
     # Raw bytes in and out: faust never decodes, so no key or value can crash an agent before our
     # code sees it; the codec decodes inside each handler, where a failure goes to the DLQ.

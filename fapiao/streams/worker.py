@@ -10,6 +10,7 @@ import faust
 
 from fapiao.connectors.kafka import create_topics, wait_for_broker
 from fapiao.connectors.registry import callback_parsers, providers
+from fapiao.connectors.security import security_config
 from fapiao.settings import Settings
 from fapiao.streams import callbacks, intake, invoices, issuing, reconcile, watchdog, web
 from fapiao.streams.pipeline import Pipeline, create_pipeline
@@ -59,7 +60,8 @@ class _Worker(faust.Worker):
 
 def run(settings: Settings, bootstrap: str, loglevel: str = "info") -> None:
     """Create the topics if needed, then run the worker until SIGTERM or Ctrl-C."""
-    wait_for_broker(bootstrap)
-    create_topics(bootstrap, all_topics(settings.topic_prefix, settings.app_id), settings.partitions)
+    security = security_config(settings)
+    wait_for_broker(bootstrap, security=security)
+    create_topics(bootstrap, all_topics(settings.topic_prefix, settings.app_id), settings.partitions, security)
     pipeline = build(settings, bootstrap)
     _Worker(pipeline.app, loglevel=loglevel, quiet=True).execute_from_commandline()
