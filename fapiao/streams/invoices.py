@@ -44,7 +44,9 @@ async def fold_batch(pipeline: Pipeline, batch: list[EventT], validate: Validato
             for transition in events:
                 sent.append(await pipeline.send("events", signal.serial, transition))
             if after is not None and after.status.terminal and (before is None or not before.status.terminal):
-                sent.append(await pipeline.send("results", signal.serial, result_of(after)))
+                result = result_of(after)
+                sent.append(await pipeline.send("results", signal.serial, result))
+                pipeline.metrics.result(result)
             if after is not None:
                 rows[signal.serial] = after
         except Exception as exc:  # a poison signal must not stop the partition

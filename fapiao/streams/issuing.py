@@ -18,6 +18,7 @@ from faust.types import EventT, StreamT
 from fapiao import clock
 from fapiao.connectors.provider import Outcome, OutcomeKind, Provider
 from fapiao.schemas.records import EventType, InvoiceEvent, InvoiceRequest, Signal, SignalKind
+from fapiao.streams.metrics import MeteredProvider
 from fapiao.streams.outcomes import adopt, signal_for
 from fapiao.streams.pipeline import EVENT_TYPE_HEADER, Pipeline
 from fapiao.streams.sellers import SellerGate
@@ -69,7 +70,8 @@ async def _call(provider: Provider, request: InvoiceRequest, querying: bool, ser
             return adopt(request, await provider.query(request))
         return outcome
     except Exception as exc:  # a bug or a misconfiguration: whether it was sent is unknown
-        log.error("provider %s call for serial %s raised %s", provider.name, serial, type(exc).__name__)
+        log.error("provider %s call for serial %s raised %s", provider.name, serial, type(exc).__name__,
+                  extra={"serial": serial})
         return Outcome(OutcomeKind.IN_DOUBT, "client_error", f"{type(exc).__name__}: {exc}"[:500])
 
 
@@ -94,6 +96,7 @@ async def issue_batch(pipeline: Pipeline, providers: dict[str, Provider], gate: 
 
 def install(pipeline: Pipeline, providers: dict[str, Provider]) -> SellerGate:
     settings = pipeline.settings
+    providers = {name: MeteredProvider(provider, pipeline.metrics) for name, provider in providers.items()}
     gate = SellerGate(probe_after_s=settings.seller_probe_s, rate_per_s=settings.seller_rate_per_s,
                       burst=settings.seller_burst)
 

@@ -23,6 +23,7 @@ from fapiao.schemas.registry import codec_for
 from fapiao.settings import Settings
 from fapiao.streams.dlq import dead_letter
 from fapiao.streams.lifecycle import Policy
+from fapiao.streams.metrics import WorkerMetrics
 from fapiao.streams.topics import ROLES, TABLE_NAME, topic_name
 
 __all__ = ["Pipeline", "create_pipeline", "EVENT_TYPE_HEADER"]
@@ -48,6 +49,7 @@ class Pipeline:
     live: dict[str, InvoiceState] = field(default_factory=dict)
     # partitions the commit watchdog found stalled; readiness fails while any is
     stalled: list[str] = field(default_factory=list)
+    metrics: WorkerMetrics = field(default_factory=WorkerMetrics)
 
     async def send(self, role: str, serial: str, record: Any) -> Awaitable[Any]:
         """Send a record keyed by serial (murmur2 puts it beside the serial's row); await the result for the ack.
@@ -64,7 +66,7 @@ class Pipeline:
         """Park a record we cannot handle on the DLQ, byte for byte, so its partition keeps flowing."""
         message = event.message
         log.warning("dead letter from %s[%s]@%s (%s): %s", message.topic, message.partition, message.offset,
-                    stage, reason[:300])
+                    stage, reason[:300], extra={"serial": _serial_of(message.key)})
         await self.topics["dlq"].send(key=message.key, value=dead_letter(
             topic=message.topic, partition=message.partition, offset=message.offset,
             key=message.key, value=message.value, reason=reason, stage=stage))
@@ -86,13 +88,36 @@ class Pipeline:
         self.track_due(row)
 
     def track_due(self, state: InvoiceState | None) -> None:
-        """Keep the reconcile timer's index in step with a serial's new state."""
+        """Keep the reconcile timer's index (and the in-doubt count) in step with a serial's new state."""
         if state is None:
             return
+        self.metrics.row(state)
         if state.due_at is not None and not state.status.terminal:
             self.due[state.serial] = state.due_at
         else:
             self.due.pop(state.serial, None)
+
+
+def _serial_of(key: bytes | None) -> str | None:
+    """A record's key as a serial for the log, when it reads as one (every topic is keyed by serial)."""
+    try:
+        return key.decode("utf-8")[:64] if key else None
+    except UnicodeDecodeError:
+        return None
+
+
+class _CountRecords(faust.Sensor):
+    """Counts every record read and sent, by topic, for `fapiao_records_{in,out}_total`."""
+
+    def __init__(self, metrics: WorkerMetrics, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.metrics = metrics
+
+    def on_message_in(self, tp: Any, offset: int, message: Any) -> None:
+        self.metrics.records_in.inc(tp.topic)
+
+    def on_send_initiated(self, producer: Any, topic: str, message: Any, keysize: int, valsize: int) -> None:
+        self.metrics.records_out.inc(topic)
 
 
 def _policy(settings: Settings) -> Policy:
@@ -143,6 +168,7 @@ def create_pipeline(settings: Settings, bootstrap: str) -> Pipeline:
                       help="serial -> InvoiceState (Avro): the fold of the serial's events")
     pipeline = Pipeline(app=app, settings=settings, codec=codec_for(settings.schema_registry_url), topics=topics,
                         table=table, policy=_policy(settings))
+    app.sensors.add(_CountRecords(pipeline.metrics))
 
     @app.on_partitions_revoked.connect
     async def _forget_live_rows(*_: Any, **__: Any) -> None:

@@ -19,6 +19,7 @@ __all__ = ["install"]
 def rebuild_due_index(pipeline: Pipeline) -> None:
     """Rebuild the index from the table rows this worker holds now."""
     pipeline.due.clear()
+    pipeline.metrics.forget_rows()
     for _, raw in pipeline.table.items():
         if raw:
             pipeline.track_due(pipeline.codec.decode(raw, InvoiceState))

@@ -55,8 +55,10 @@ def install(pipeline: Pipeline) -> None:
         watch.forget_all_but(set(assigned))
         now = time.monotonic()
         # faust keeps the last committed offset per partition only in this attribute.
-        stalled = {tp: watch.observe(tp, consumer._committed_offset.get(tp), consumer.highwater(tp), now)
-                   for tp in assigned}
+        offsets = {tp: (consumer._committed_offset.get(tp), consumer.highwater(tp) or 0) for tp in assigned}
+        pipeline.metrics.lag.replace({(tp.topic, str(tp.partition)): max(0, high - (done or 0))
+                                      for tp, (done, high) in offsets.items()})
+        stalled = {tp: watch.observe(tp, done, high, now) for tp, (done, high) in offsets.items()}
         stalled = {tp: seconds for tp, seconds in stalled.items() if seconds}
         pipeline.stalled = sorted(f"{tp.topic}[{tp.partition}]" for tp in stalled)
         if stalled:

@@ -1,4 +1,4 @@
-"""The worker's HTTP views: a serial's state and history, liveness and readiness."""
+"""The worker's HTTP views: a serial's state and history, liveness, readiness and Prometheus metrics."""
 
 from __future__ import annotations
 
@@ -28,3 +28,7 @@ def install(pipeline: Pipeline) -> None:
     async def readyz(web: Any, request: Any) -> Any:
         ready = bool(app.consumer.assignment()) and not app.rebalancing and not pipeline.stalled
         return web.json({"ready": ready, "stalled": pipeline.stalled}, status=200 if ready else 503)
+
+    @app.page("/metrics")
+    async def metrics(web: Any, request: Any) -> Any:
+        return web.text(pipeline.metrics.render(), content_type="text/plain; version=0.0.4")
