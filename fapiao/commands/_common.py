@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import logging
-import sys
+import logging.config
 
 import click
 
 from fapiao.exceptions import ConfigurationError
+from fapiao.logs import logging_config
 from fapiao.settings import Settings, load
 
 __all__ = ["settings_or_exit", "bootstrap_or_exit", "configure_logging"]
@@ -29,6 +29,6 @@ def bootstrap_or_exit(settings: Settings) -> str:
     return settings.kafka_bootstrap
 
 
-def configure_logging(level: str = "INFO") -> None:
-    logging.basicConfig(stream=sys.stderr, level=level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+def configure_logging(settings: Settings, level: str = "INFO") -> None:
+    """Root logger on stderr in FAPIAO_LOG_FORMAT, secrets masked (`fapiao.logs`)."""
+    logging.config.dictConfig(logging_config(settings, level))

@@ -25,7 +25,7 @@ def command(host: str | None, port: int | None) -> None:
         config = GatewayConfig.from_settings(settings, topic_name(settings.topic_prefix, "callbacks"))
     except ConfigurationError as exc:
         raise click.ClickException(f"configuration: {exc}") from exc
-    configure_logging()
+    configure_logging(settings)
     producer = AsyncProducer(bootstrap_or_exit(settings), config.ack_deadline_s, **security_config(settings))
     app = create_app(callback_parsers(settings), producer, codec_for(settings.schema_registry_url), config)
 

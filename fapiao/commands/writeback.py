@@ -27,8 +27,8 @@ def command(url: str, timeout_s: float, backoff_base_s: float, backoff_cap_s: fl
     on); a 4xx puts the result on fapiao.dlq with the ERP's answer. Offsets are committed only for
     results the ERP (or the DLQ) has. SIGTERM stops it after the record in hand.
     """
-    configure_logging(log_level)
     settings = settings_or_exit()
+    configure_logging(settings, log_level)
     sink = WritebackSink(bootstrap_or_exit(settings), topic_name(settings.topic_prefix, "results"),
                          topic_name(settings.topic_prefix, "dlq"), url, codec_for(settings.schema_registry_url),
                          timeout_s=timeout_s, backoff_base_s=backoff_base_s, backoff_cap_s=backoff_cap_s,

@@ -7,10 +7,12 @@ import os
 import threading
 
 import faust
+from mode.utils.logging import level_number
 
 from fapiao.connectors.kafka import create_topics, wait_for_broker
 from fapiao.connectors.registry import callback_parsers, providers
 from fapiao.connectors.security import security_config
+from fapiao.logs import logging_config
 from fapiao.settings import Settings
 from fapiao.streams import callbacks, intake, invoices, issuing, reconcile, watchdog, web
 from fapiao.streams.pipeline import Pipeline, create_pipeline
@@ -64,4 +66,6 @@ def run(settings: Settings, bootstrap: str, loglevel: str = "info") -> None:
     wait_for_broker(bootstrap, security=security)
     create_topics(bootstrap, all_topics(settings.topic_prefix, settings.app_id), settings.partitions, security)
     pipeline = build(settings, bootstrap)
-    _Worker(pipeline.app, loglevel=loglevel, quiet=True).execute_from_commandline()
+    # Our formatter instead of faust's: FAPIAO_LOG_FORMAT, and secrets masked in every line.
+    config = logging_config(settings, level_number(loglevel))
+    _Worker(pipeline.app, loglevel=loglevel, quiet=True, logging_config=config).execute_from_commandline()
