@@ -45,6 +45,8 @@ class Pipeline:
     policy: Policy
     # serial -> when the reconcile timer should look at it again; rebuilt from the table on recovery
     due: dict[str, datetime] = field(default_factory=dict)
+    # set when rows arrive by recovery: the reconcile timer then rebuilds its index from the table
+    index_stale: bool = True
     # decoded rows of serials still in progress (bounded by what is in flight); cleared on rebalance
     live: dict[str, InvoiceState] = field(default_factory=dict)
     # partitions the commit watchdog found stalled; readiness fails while any is

@@ -29,17 +29,12 @@ def install(pipeline: Pipeline) -> None:
     interval = pipeline.settings.reconcile_interval_s
     resend_after = timedelta(seconds=max(5 * interval, 5))
     signalled: dict[str, tuple] = {}  # serial -> (due_at, when signalled): one DUE per due time, resent if unanswered
-    stale = {"index": True}
-
-    @pipeline.table.on_recover
-    async def _recovered() -> None:
-        stale["index"] = True
 
     @pipeline.app.timer(interval, name="reconcile")
     async def reconcile() -> None:
-        if stale["index"]:
+        if pipeline.index_stale:
             rebuild_due_index(pipeline)
-            stale["index"] = False
+            pipeline.index_stale = False
         now = clock.now()
         for serial, due_at in list(pipeline.due.items()):
             if due_at > now:

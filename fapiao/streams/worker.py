@@ -14,7 +14,7 @@ from fapiao.connectors.registry import callback_parsers, providers
 from fapiao.connectors.security import security_config
 from fapiao.logs import logging_config
 from fapiao.settings import Settings
-from fapiao.streams import callbacks, intake, invoices, issuing, reconcile, watchdog, web
+from fapiao.streams import callbacks, intake, invoices, issuing, reconcile, recovery, watchdog, web
 from fapiao.streams.pipeline import Pipeline, create_pipeline
 from fapiao.streams.topics import all_topics
 from fapiao.streams.validation import validate
@@ -32,6 +32,7 @@ def build(settings: Settings, bootstrap: str) -> Pipeline:
     invoices.install(pipeline, validate)
     issuing.install(pipeline, providers(settings))
     callbacks.install(pipeline, callback_parsers(settings))
+    recovery.install(pipeline, bootstrap)
     reconcile.install(pipeline)
     watchdog.install(pipeline)
     web.install(pipeline)
