@@ -1,0 +1,43 @@
+"""Fixtures of the fault tests: each test runs its own stack (own embedded broker) and stops it."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pytest
+from fault_support import Run
+
+from fapiao.connectors.stack import Stack, StackOptions
+from fapiao.connectors.watch import ResultWatcher
+from fapiao.samples import demo_requests
+from fapiao.schemas.codec import Codec
+from fapiao.settings import load
+from fapiao.streams.topics import topic_name
+
+
+@pytest.fixture
+def fault_run(tmp_path: Path) -> Iterator[Callable[..., Run]]:
+    """Start a stack (own embedded broker) and make `count` demo requests for it."""
+    stacks: list[Stack] = []
+
+    def start(count: int, provider: str = "kingdee", sandbox_args: tuple[str, ...] = (), workers: int = 1,
+              invalid_every: int = 7, env: dict[str, str] | None = None) -> Run:
+        run_id = uuid.uuid4().hex[:6]
+        settings = load({k: v for k, v in os.environ.items() if k != "FAPIAO_KAFKA_BOOTSTRAP"}
+                        | {"FAPIAO_APP_ID": f"fault-{run_id}"})
+        providers = ("kingdee", "yipiaoyun") if provider == "mixed" else (provider,)
+        stack = Stack(settings, tmp_path / run_id, StackOptions(
+            providers=providers, sandbox_args=sandbox_args, workers=workers, env=env or {}))
+        stacks.append(stack)
+        stack.start()
+        requests = list(demo_requests(count, provider, invalid_every=invalid_every, prefix=f"F{run_id}"))
+        watcher = ResultWatcher(stack.bootstrap, topic_name(settings.topic_prefix, "results"), Codec(),
+                                (r["serial"] for r in requests))
+        return Run(stack, requests, watcher)
+
+    yield start
+    for stack in stacks:
+        stack.stop()

@@ -1,0 +1,114 @@
+"""Guarantees under faults: never issued twice, never lost, whatever dies or misbehaves."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import random
+import signal
+import time
+from typing import Callable
+
+import pytest
+
+from fapiao.connectors.kafka import read_topic
+from fapiao.samples import valid_request
+from fapiao.schemas.records import Status
+from fapiao.streams.topics import topic_name
+
+from fault_support import Run, assert_exactly_once
+
+pytestmark = [pytest.mark.integration, pytest.mark.fault]
+
+PROVIDER_FAULTS = ("--fail-rate", "0.2", "--timeout-rate", "0.1", "--drop-callback-rate", "0.3",
+                   "--duplicate-callback-rate", "0.3", "--token-ttl-s", "5")
+
+
+def _progress_for(run: Run, seconds: float) -> None:
+    stop = time.monotonic() + seconds
+    while time.monotonic() < stop:
+        run.watcher.poll(0.2)
+
+
+def test_worker_sigkilled_at_random_moments_then_restarted(fault_run: Callable[..., Run]) -> None:
+    run = fault_run(1000, provider="mixed")
+    run.publish()
+    rng = random.Random(20261121)
+    for _ in range(3):
+        _progress_for(run, rng.uniform(2.0, 6.0))
+        run.stack.processes["worker-0"].stop(sig=signal.SIGKILL)
+        run.stack.start_worker(0)
+    assert len(run.watcher.results) < len(run.requests), "the kills came too late to test anything"
+    assert_exactly_once(run)
+
+
+def test_two_workers_share_the_work_and_one_is_killed_mid_run(fault_run: Callable[..., Run]) -> None:
+    run = fault_run(600, provider="mixed", workers=2)
+    run.publish()
+    _progress_for(run, 3.0)
+    assert len(run.watcher.results) < len(run.requests)
+    run.stack.processes["worker-1"].stop(sig=signal.SIGKILL)  # its partitions move to worker-0
+    assert_exactly_once(run)
+
+
+def test_provider_errors_timeouts_lost_and_duplicated_callbacks_and_expiring_tokens(
+        fault_run: Callable[..., Run]) -> None:
+    run = fault_run(300, provider="mixed", sandbox_args=PROVIDER_FAULTS)
+    run.publish()
+    assert_exactly_once(run)
+
+
+def test_broker_unreachable_for_a_few_seconds_mid_run(fault_run: Callable[..., Run]) -> None:
+    run = fault_run(400, provider="mixed")
+    run.publish()
+    _progress_for(run, 2.0)
+    broker = run.stack.broker
+    assert broker is not None and broker.pid is not None
+    os.kill(broker.pid, signal.SIGSTOP)  # frozen, not dead: the embedded broker keeps data only in memory
+    try:
+        time.sleep(5.0)
+    finally:
+        os.kill(broker.pid, signal.SIGCONT)
+    assert_exactly_once(run)
+
+
+def _nested(depth: int) -> bytes:
+    return b"[" * depth + b"]" * depth
+
+
+def test_malformed_and_hostile_requests_are_rejected_or_parked_and_valid_ones_all_issue(
+        fault_run: Callable[..., Run]) -> None:
+    run = fault_run(150, provider="mixed", invalid_every=0)
+    base = valid_request("HOSTILE-TEMPLATE", "kingdee")
+
+    def variant(serial: str, **changes: object) -> dict[str, object]:
+        return {**base, "serial": serial, **changes}
+
+    rejected = {
+        "H-TYPES": variant("H-TYPES", lines="not a list", total_amount=["1"]),
+        "H-HUGE": variant("H-HUGE", remark="发" * 200_000),
+        # compact lines, so the request still fits a Kafka message: the rules must refuse it, not the broker
+        "H-LINES": variant("H-LINES", lines=[{"name": "x", "tax_code": "1", "tax_rate": "0", "amount": "1",
+                                              "tax_amount": "0"}] * 10_000),
+        "H-NESTED": variant("H-NESTED", seller={"name": {"a": {"b": {"c": [[[[]]]]}}}}),
+        "H-FLOATLIKE": variant("H-FLOATLIKE", total_with_tax="1e400"),
+        "H-PROVIDER": variant("H-PROVIDER", provider="<script>"),
+    }
+    parked = [b"\xff\xfe\x00 not utf-8", _nested(100_000), b'{"serial": 12345}', b"null", b"",
+              b'{"serial": "' + b"\xed\xa0\x80" + b'"}']
+    hostile = [(key.encode(), json.dumps(value, ensure_ascii=False).encode()) for key, value in rejected.items()]
+    hostile += [(b"junk", value) for value in parked]
+    mixed = hostile + [(r["serial"].encode(), json.dumps(r, ensure_ascii=False).encode()) for r in run.requests]
+    random.Random(3).shuffle(mixed)
+    run.publish(mixed)
+
+    assert_exactly_once(run)
+    run.watcher.wanted |= set(rejected)
+    run.watcher.wait(60)
+    for serial in rejected:
+        result = run.watcher.results.get(serial)
+        assert result is not None and result.status is Status.REJECTED and result.errors, serial
+    dlq = [json.loads(m.value()) for m in read_topic(run.stack.bootstrap, topic_name(run.stack.settings.topic_prefix, "dlq"))]
+    parked_values = {base64.b64decode(record["value_b64"] or "") for record in dlq}
+    assert set(parked) <= parked_values
