@@ -87,4 +87,6 @@ def logging_config(settings: Settings, level: str | int = "INFO") -> dict[str, A
         "formatters": {"fapiao": {"()": formatter, "secrets": secret_values(settings)}},
         "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "fapiao", "stream": "ext://sys.stderr"}},
         "root": {"level": level.upper() if isinstance(level, str) else level, "handlers": ["stderr"]},
+        # httpx writes a line per request at INFO: at hundreds of calls a second that is noise, and CPU.
+        "loggers": {"httpx": {"level": "WARNING"}},
     }

@@ -113,7 +113,7 @@ def _pos_credentials(request: InvoiceRequest) -> dict[str, str]:
 
 def _logged(serial: str, path: str, outcome: Outcome) -> Outcome:
     # Serial, endpoint and classification only: bodies carry buyer data and POS secrets.
-    log.info("yipiaoyun %s %s -> %s %s", serial, path.rsplit("/", 1)[-1], outcome.kind, outcome.code or "")
+    log.debug("yipiaoyun %s %s -> %s %s", serial, path.rsplit("/", 1)[-1], outcome.kind, outcome.code or "")
     return outcome
 
 
