@@ -189,3 +189,16 @@ def test_rule_passes(name: str, provider: str, changes: dict[str, Any], build, e
 def test_rule_rejects(name: str, provider: str, changes: dict[str, Any], expected: list[tuple[str, str]],
                       build, errors) -> None:
     assert errors(build(changes, provider)) == expected
+
+
+def test_a_digital_remark_past_the_ceiling_is_an_error_not_a_warning() -> None:
+    from fapiao.samples import valid_request
+    from fapiao.streams.validation import check
+
+    def findings_for(remark: str) -> list[tuple[str, str, str]]:
+        request = valid_request("REMARK1", "kingdee", invoice_type="digital_normal")
+        request["remark"] = remark
+        return [(f.code, f.field, f.severity.value) for f in check(request)[1]]
+
+    assert findings_for("发" * 500) == [("field_too_long", "remark", "warning")]  # 1,000 bytes: unknown limit
+    assert findings_for("发" * 1001) == [("field_too_long", "remark", "error")]  # 2,002 bytes: past any platform
