@@ -46,11 +46,12 @@ def assert_exactly_once(run: Run, deadline_s: float = 240) -> None:
     """Every request has exactly one terminal outcome; valid ones issued once, invalid ones rejected."""
     run.watcher.wait(deadline_s)
     assert not run.watcher.pending, f"{len(run.watcher.pending)} serials have no result, e.g. {sorted(run.watcher.pending)[:5]}"
-    statuses = Counter(result.status for result in run.watcher.results.values())
-    assert statuses[Status.FAILED] == 0, [(r.serial, r.code, r.message) for r in run.watcher.results.values()
+    ours = {serial: run.watcher.results[serial] for serial in run.serials}
+    statuses = Counter(result.status for result in ours.values())
+    assert statuses[Status.FAILED] == 0, [(r.serial, r.code, r.message) for r in ours.values()
                                           if r.status is Status.FAILED][:5]
     expected_rejected = {r["serial"] for r in run.requests if _deliberately_invalid(r)}
-    rejected = {s for s, r in run.watcher.results.items() if r.status is Status.REJECTED}
+    rejected = {s for s, r in ours.items() if r.status is Status.REJECTED}
     assert rejected == expected_rejected
     # Results may repeat after a crash, but never disagree.
     issued_events: dict[str, set[str]] = {}
