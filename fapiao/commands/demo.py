@@ -58,6 +58,8 @@ def summary(requested: int, results: dict[str, InvoiceResult], duplicates: int, 
 
 
 def _reason(result: InvoiceResult) -> str:
+    if result.status is Status.ISSUED:
+        return ""
     if result.errors:
         first = result.errors[0]
         more = f" (+{len(result.errors) - 1})" if len(result.errors) > 1 else ""
@@ -66,7 +68,10 @@ def _reason(result: InvoiceResult) -> str:
 
 
 def results_table(requests: list[dict[str, Any]], results: dict[str, InvoiceResult]) -> Table:
-    table = Table("serial", "provider", "type", "status", "invoice number", "reason", title="fapiao demo")
+    table = Table(title="fapiao demo")
+    for name, wrap in (("serial", False), ("provider", False), ("type", False), ("status", False),
+                       ("invoice number", False), ("reason", True)):
+        table.add_column(name, no_wrap=not wrap, overflow="fold")
     style = {Status.ISSUED: "green", Status.REJECTED: "yellow", Status.FAILED: "red"}
     for request in requests:
         result = results.get(request["serial"])
