@@ -74,7 +74,12 @@ class Provider(Protocol):
         ...
 
     async def query(self, request: InvoiceRequest) -> Outcome:
-        """Ask the provider what it knows of this serial."""
+        """Ask the provider what it knows of this serial.
+
+        FAILED here means the provider says *the invoice* failed (开票失败, 申请驳回); a query that
+        itself failed is RETRYABLE, since it tells nothing about the invoice and a serial must never
+        be failed while the provider may hold it.
+        """
         ...
 
     async def aclose(self) -> None: ...

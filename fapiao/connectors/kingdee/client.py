@@ -34,7 +34,8 @@ log = logging.getLogger(__name__)
 
 _NOT_FOUND = ("不存在", "未查询到", "未找到")
 # Hundreds of submits in flight per worker share one pool.
-_LIMITS = httpx.Limits(max_connections=400, max_keepalive_connections=100, keepalive_expiry=30)
+# Keep every connection of a batch alive for the next one: reopening hundreds each batch cost CPU at both ends.
+_LIMITS = httpx.Limits(max_connections=400, max_keepalive_connections=400, keepalive_expiry=30)
 
 
 class KingdeeProvider:
@@ -78,6 +79,9 @@ class KingdeeProvider:
             message = exc.outcome.message or ""
             if exc.outcome.kind is OutcomeKind.FAILED and any(text in message for text in _NOT_FOUND):
                 return Outcome(OutcomeKind.NOT_FOUND, code=exc.outcome.code, message=message)
+            if exc.outcome.kind is OutcomeKind.FAILED:
+                # A query that failed says nothing about the invoice: only invoiceStatus 4 fails a serial.
+                return Outcome(OutcomeKind.RETRYABLE, code=exc.outcome.code, message=message)
             return exc.outcome
         return mapping.query_outcome(reply.data)
 

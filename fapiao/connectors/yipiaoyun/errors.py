@@ -11,7 +11,8 @@ outcomes, so nothing but misconfiguration escapes `submit`/`query`):
 
 Answer codes (seed 004, providers.md 2.4): 0 accepted; -1 申请单号重复 duplicate; -1 签名错误/appId
 configuration; 5001 no online tax device -> SESSION (pause the seller); 4002 门店不存在 and any other code
--> FAILED with the code and message. HTTP 429/5xx -> RETRYABLE, other non-2xx -> FAILED.
+-> FAILED with the code and message. HTTP 429/502/503 -> RETRYABLE, other 5xx -> IN_DOUBT (the backend
+may have stored it), other non-2xx -> FAILED.
 """
 
 from __future__ import annotations
@@ -96,8 +97,10 @@ def edge(serial: str) -> Iterator[None]:
 
 def _envelope(status: int, payload: Any) -> Outcome | tuple[int, str, Any]:
     """The HTTP-level outcome, or (code, message, data) of a readable answer."""
-    if status == 429 or status >= 500:
+    if status in (429, 502, 503):  # refused before the application was read: safe to send again
         return Outcome(OutcomeKind.RETRYABLE, code=f"http_{status}")
+    if status >= 500:  # 500, 504…: the backend may have stored the application before it failed
+        return Outcome(OutcomeKind.IN_DOUBT, code=f"http_{status}")
     if status in (401, 403):
         raise ProviderConfigurationError(f"票申/易票云 refused our credentials (HTTP {status})")
     if not 200 <= status < 300:
@@ -134,12 +137,14 @@ def classify_query(status: int, payload: Any) -> Outcome:
         return Outcome(OutcomeKind.NOT_FOUND, code=NO_QUERY_ENDPOINT, message="HTTP 404 on the query endpoint")
     answer = _envelope(status, payload)
     if isinstance(answer, Outcome):
-        return answer
+        # A query that failed says nothing about the invoice: only data.status failed/rejected fails a serial.
+        return Outcome(OutcomeKind.RETRYABLE, answer.code, answer.message) if answer.kind is OutcomeKind.FAILED \
+            else answer
     code, message, data = answer
     if code == -1 and NOT_FOUND_TEXT in message:
         return Outcome(OutcomeKind.NOT_FOUND, code=str(code), message=message)
     if code != 0 or not isinstance(data, Mapping):
-        return Outcome(OutcomeKind.FAILED, code=str(code), message=message)
+        return Outcome(OutcomeKind.RETRYABLE, code=str(code), message=message)
     state, detail = data.get("status"), data.get("message") or None
     if state == "issued":
         return Outcome(OutcomeKind.ISSUED, code="issued", invoice=invoice_from_entries(data.get("invoiceEntrys") or []))

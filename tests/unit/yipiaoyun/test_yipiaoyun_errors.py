@@ -45,7 +45,8 @@ def test_pos_success_carries_the_h5_link() -> None:
 
 @pytest.mark.parametrize("status, payload, kind", [
     (503, None, OutcomeKind.RETRYABLE),
-    (500, {"code": 500}, OutcomeKind.RETRYABLE),
+    (500, {"code": 500}, OutcomeKind.IN_DOUBT),  # the backend may have stored it before failing
+    (503, None, OutcomeKind.RETRYABLE),
     (429, None, OutcomeKind.RETRYABLE),
     (400, None, OutcomeKind.FAILED),
     (200, None, OutcomeKind.IN_DOUBT),
@@ -78,7 +79,9 @@ ENTRY = {"invoiceNo": "00000001", "invoiceCode": "044031900111", "paperDrewDate"
     ({"code": 0, "data": {"status": "rejected", "message": "申请驳回"}}, OutcomeKind.FAILED),
     ({"code": 0, "data": {"status": "strange"}}, OutcomeKind.IN_DOUBT),
     ({"code": -1, "message": "申请单不存在"}, OutcomeKind.NOT_FOUND),
-    ({"code": 4002, "message": "门店不存在"}, OutcomeKind.FAILED),
+    # A query that itself fails says nothing about the invoice: retry it, never fail the serial on it.
+    ({"code": 4002, "message": "门店不存在"}, OutcomeKind.RETRYABLE),
+    ({"code": 500, "message": "系统繁忙"}, OutcomeKind.RETRYABLE),
 ])
 def test_query_answers(payload: dict, kind: OutcomeKind) -> None:
     assert classify_query(200, payload).kind is kind
