@@ -40,6 +40,10 @@ def adopt(request: InvoiceRequest, found: Outcome) -> Outcome:
     Adopt it only when its totals match our request: otherwise the serial was used for something else
     at the provider, and issuing ours under it is impossible without a human.
     """
+    if found.kind not in (OutcomeKind.ISSUED, OutcomeKind.FAILED, OutcomeKind.PENDING):
+        # The query gave no clear answer, but the duplicate did: the provider holds this serial.
+        # "Accepted" sends it to the recheck timer; counting it as a retry could fail a held serial.
+        return Outcome(OutcomeKind.DUPLICATE, found.code, found.message)
     invoice = found.invoice
     if found.kind is OutcomeKind.ISSUED and invoice is not None:
         mismatched = [name for name, theirs, ours in (("total_amount", invoice.total_amount, request.total_amount),

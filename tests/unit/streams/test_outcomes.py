@@ -90,10 +90,18 @@ def test_adopts_when_the_provider_does_not_say_the_totals(invoice_request) -> No
     assert adopt(invoice_request, found) is found
 
 
-@pytest.mark.parametrize("kind", [k for k in OutcomeKind if k is not OutcomeKind.ISSUED])
-def test_anything_but_an_issued_invoice_passes_through(invoice_request, kind: OutcomeKind) -> None:
+@pytest.mark.parametrize("kind", [OutcomeKind.FAILED, OutcomeKind.PENDING])
+def test_a_clear_answer_other_than_issued_passes_through(invoice_request, kind: OutcomeKind) -> None:
     found = Outcome(kind, "c", "m", INVOICE)
     assert adopt(invoice_request, found) is found
+
+
+@pytest.mark.parametrize("kind", [k for k in OutcomeKind
+                                  if k not in (OutcomeKind.ISSUED, OutcomeKind.FAILED, OutcomeKind.PENDING)])
+def test_an_unclear_query_after_a_duplicate_still_means_the_provider_holds_the_serial(
+        invoice_request, kind: OutcomeKind) -> None:
+    adopted = adopt(invoice_request, Outcome(kind, "c", "m", INVOICE))
+    assert adopted.kind is OutcomeKind.DUPLICATE and (adopted.code, adopted.message) == ("c", "m")
 
 
 def test_an_issued_answer_without_invoice_passes_through(invoice_request) -> None:
