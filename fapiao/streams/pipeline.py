@@ -126,7 +126,10 @@ def _policy(settings: Settings) -> Policy:
     return Policy(
         in_doubt_grace=timedelta(seconds=settings.in_doubt_grace_s),
         pending_recheck=timedelta(seconds=settings.pending_recheck_s),
-        submit_timeout=timedelta(seconds=settings.provider_timeout_s * 3),
+        # Only a safety net for a `submitting` whose event went missing: a crashed worker reads its
+        # uncommitted events again anyway. Too short, and a backlog in the issue agent turns into
+        # queries and resubmissions of serials that are merely waiting their turn.
+        submit_timeout=timedelta(seconds=max(settings.provider_timeout_s * 3, 60.0)),
         retry_base=timedelta(seconds=settings.retry_base_s),
         retry_cap=timedelta(seconds=settings.retry_cap_s),
         max_attempts=settings.max_attempts,
