@@ -22,7 +22,7 @@ from faust.types import EventT, StreamT
 
 from fapiao.schemas.records import InvoiceState, Signal
 from fapiao.streams.lifecycle import Validator, decide, replay, result_of
-from fapiao.streams.pipeline import Pipeline
+from fapiao.streams.pipeline import Pipeline, run_batch
 
 __all__ = ["install", "fold_batch"]
 
@@ -60,4 +60,4 @@ def install(pipeline: Pipeline, validate: Validator) -> None:
     @pipeline.app.agent(pipeline.topics["signals"], name="fold_signals")
     async def fold_signals(stream: StreamT) -> None:
         async for batch in stream.take_events(500, within=0.02):
-            await fold_batch(pipeline, batch, validate)
+            await run_batch(fold_batch(pipeline, batch, validate), "fold")

@@ -20,7 +20,7 @@ from fapiao.connectors.provider import Outcome, OutcomeKind, Provider
 from fapiao.schemas.records import EventType, InvoiceEvent, InvoiceRequest, Signal, SignalKind
 from fapiao.streams.metrics import MeteredProvider
 from fapiao.streams.outcomes import adopt, signal_for
-from fapiao.streams.pipeline import EVENT_TYPE_HEADER, Pipeline
+from fapiao.streams.pipeline import EVENT_TYPE_HEADER, Pipeline, run_batch
 from fapiao.streams.sellers import SellerGate
 
 __all__ = ["install", "call_provider"]
@@ -54,7 +54,12 @@ async def call_provider(providers: dict[str, Provider], gate: SellerGate, transi
                           "bureau login was lost); it is probed again shortly")
     else:
         await asyncio.sleep(admission.wait_s)
-        outcome = await _call(provider, request, querying, transition.serial)
+        try:
+            outcome = await _call(provider, request, querying, transition.serial)
+        except BaseException:  # cancelled: a half-open circuit must let the next probe through
+            if not querying:
+                gate.abandon(seller)
+            raise
         if not querying:
             gate.on_submit_answer(seller, outcome.kind is OutcomeKind.SESSION, time.monotonic())
     return signal_for(transition.serial, outcome, at=clock.now(), source="query" if querying else "issue",
@@ -75,9 +80,21 @@ async def _call(provider: Provider, request: InvoiceRequest, querying: bool, ser
         return Outcome(OutcomeKind.IN_DOUBT, "client_error", f"{type(exc).__name__}: {exc}"[:500])
 
 
+def _stale(pipeline: Pipeline, transition: InvoiceEvent) -> bool:
+    """A transition the serial has moved past: it is terminal, or a later attempt has begun.
+
+    Such events come back after a crash (a batch decided twice, a batch read twice). Acting on one
+    could submit a serial already answered, so the row, which is local (co-partitioned), decides.
+    A row older than the event (the fold writes rows after their events) is not stale.
+    """
+    row = pipeline.state(transition.serial)
+    return row is not None and (row.status.terminal or row.attempt > transition.attempt)
+
+
 async def issue_batch(pipeline: Pipeline, providers: dict[str, Provider], gate: SellerGate,
                       batch: list[EventT]) -> None:
     due: list[InvoiceEvent] = []
+    seen: set[tuple[str, int]] = set()
     for event in batch:
         kind = _header(event, EVENT_TYPE_HEADER)
         if kind is not None and kind not in _CALL_TYPES:
@@ -87,7 +104,9 @@ async def issue_batch(pipeline: Pipeline, providers: dict[str, Provider], gate: 
         except Exception as exc:
             await pipeline.dead_letter(event, f"{type(exc).__name__}: {exc}", stage="issue")
             continue
-        if transition.type in _CALLS:
+        if transition.type in _CALLS and (transition.serial, transition.seq) not in seen \
+                and not _stale(pipeline, transition):
+            seen.add((transition.serial, transition.seq))
             due.append(transition)
     signals = await asyncio.gather(*(call_provider(providers, gate, transition) for transition in due))
     for signal in signals:
@@ -103,6 +122,6 @@ def install(pipeline: Pipeline, providers: dict[str, Provider]) -> SellerGate:
     @pipeline.app.agent(pipeline.topics["events"], name="issue_invoices")
     async def issue_invoices(stream: StreamT) -> None:
         async for batch in stream.take_events(settings.issue_batch, within=0.02):
-            await issue_batch(pipeline, providers, gate, batch)
+            await run_batch(issue_batch(pipeline, providers, gate, batch), "issue")
 
     return gate

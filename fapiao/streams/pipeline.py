@@ -8,7 +8,9 @@ Confluent) rather than faust's own.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Awaitable
@@ -26,7 +28,7 @@ from fapiao.streams.lifecycle import Policy
 from fapiao.streams.metrics import WorkerMetrics
 from fapiao.streams.topics import ROLES, TABLE_NAME, topic_name
 
-__all__ = ["Pipeline", "create_pipeline", "EVENT_TYPE_HEADER"]
+__all__ = ["Pipeline", "create_pipeline", "run_batch", "EVENT_TYPE_HEADER"]
 
 EVENT_TYPE_HEADER = "fapiao-event-type"
 
@@ -120,6 +122,31 @@ class _CountRecords(faust.Sensor):
 
     def on_send_initiated(self, producer: Any, topic: str, message: Any, keysize: int, valsize: int) -> None:
         self.metrics.records_out.inc(topic)
+
+
+async def run_batch(work: Awaitable[None], stage: str) -> None:
+    """Run one batch to its end. faust acks a `take_events` batch however its body ends, so a batch
+    must never stop halfway:
+
+    - cancelled (the worker is shutting down): the batch still finishes, bounded by the provider
+      timeouts, and the cancellation goes on after it;
+    - failed: the worker exits at once, before faust can commit the batch; a restart reads it again.
+    """
+    task = asyncio.ensure_future(work)
+    cancelled = False
+    while not task.done():
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            cancelled = True  # finish the batch first
+        except Exception:
+            break
+    if not task.cancelled() and task.exception() is not None:
+        log.critical("%s batch failed; exiting so that it is read again, not committed half done",
+                     stage, exc_info=task.exception())
+        os._exit(70)
+    if cancelled or task.cancelled():
+        raise asyncio.CancelledError
 
 
 def _policy(settings: Settings) -> Policy:

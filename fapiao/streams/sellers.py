@@ -85,6 +85,11 @@ class SellerGate:
         else:
             state.circuit = Circuit.CLOSED
 
+    def abandon(self, seller: str) -> None:
+        """A submission admitted but never answered (cancelled): a probe in flight is free to go again."""
+        if seller in self._sellers:
+            self._sellers[seller].probing = False
+
     def _reserve(self, state: _Seller, now: float) -> float:
         """Reserve the next slot (GCRA, the token bucket as arithmetic); return how long to wait for it."""
         interval = 1.0 / self.rate_per_s
