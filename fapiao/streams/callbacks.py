@@ -12,7 +12,7 @@ from __future__ import annotations
 from faust.types import EventT, StreamT
 
 from fapiao import clock
-from fapiao.connectors.provider import CallbackParser
+from fapiao.connectors.provider import CallbackParser, OutcomeKind
 from fapiao.schemas.records import CallbackRecord
 from fapiao.streams.lifecycle import CALLBACK_HINT, CALLBACK_VERIFIED
 from fapiao.streams.outcomes import signal_for
@@ -31,8 +31,12 @@ async def read_one(pipeline: Pipeline, parsers: dict[str, CallbackParser], event
     if parser is None:
         await pipeline.dead_letter(event, f"no callback parser for provider {record.provider!r}", stage="callback")
         return
-    source = CALLBACK_VERIFIED if record.provider in SIGNED else CALLBACK_HINT
     for facts in parser.parse(record.body, record.headers):
+        # 票申 signs only appId, nonceStr, timestamp and signType, not the body. An issued callback
+        # carries invoice numbers we can take; a failure could be forged to make the ERP re-issue, so
+        # it only makes the fold ask the provider.
+        trusted = record.provider in SIGNED and facts.outcome.kind is OutcomeKind.ISSUED
+        source = CALLBACK_VERIFIED if trusted else CALLBACK_HINT
         if not facts.serial:
             await pipeline.dead_letter(event, "callback names no serial we can match", stage="callback")
             continue

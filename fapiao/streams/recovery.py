@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 
 from confluent_kafka import Consumer, KafkaError, TopicPartition
@@ -63,8 +64,12 @@ def install(pipeline: Pipeline, bootstrap: str) -> None:
     async def top_up_recovery() -> None:
         partitions = {tp.partition for tp in pipeline.app.assignor.assigned_actives() if tp.topic == source}
         if partitions:
-            tail = await asyncio.get_running_loop().run_in_executor(
-                None, read_changelog_tail, bootstrap, table.changelog_topic.get_topic_name(), partitions)
+            try:
+                tail = await asyncio.get_running_loop().run_in_executor(
+                    None, read_changelog_tail, bootstrap, table.changelog_topic.get_topic_name(), partitions)
+            except Exception:  # faust ignores a failing recover callback: the agents would resume on missing rows
+                log.critical("could not finish the table's recovery; exiting so a restart tries again", exc_info=True)
+                os._exit(71)
             for key, value in tail:  # in offset order per partition: the last write of a key wins
                 if value is None:
                     table.data.pop(key, None)
