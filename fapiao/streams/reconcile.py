@@ -7,22 +7,36 @@ recovery or a rebalance the index is rebuilt from the table.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
+
+from aiokafka.partitioner import DefaultPartitioner
 
 from fapiao import clock
 from fapiao.schemas.records import InvoiceState, Signal, SignalKind
 from fapiao.streams.pipeline import Pipeline
 
-__all__ = ["install"]
+__all__ = ["install", "rebuild_due_index"]
+
+# murmur2, as faust and our producers place keys: which partition a row belongs to
+_PARTITIONER = DefaultPartitioner()
 
 
-def rebuild_due_index(pipeline: Pipeline) -> None:
-    """Rebuild the index from the table rows this worker holds now."""
+async def rebuild_due_index(pipeline: Pipeline) -> None:
+    """Rebuild the index from the rows of the partitions this worker holds now.
+
+    faust's memory store keeps rows of partitions that moved to another worker; those serials are not
+    ours to chase. The loop yields now and then: a large table must not stall the agents.
+    """
+    owned = {tp.partition for tp in pipeline.app.assignor.assigned_actives()
+             if tp.topic == pipeline.topics["signals"].get_topic_name()}
+    partitions = list(range(pipeline.settings.partitions))
     pipeline.due.clear()
-    pipeline.metrics.forget_rows()
-    for _, raw in pipeline.table.items():
-        if raw:
+    for count, (key, raw) in enumerate(list(pipeline.table.items()), start=1):
+        if raw and _PARTITIONER(key, partitions, partitions) in owned:
             pipeline.track_due(pipeline.codec.decode(raw, InvoiceState))
+        if count % 500 == 0:
+            await asyncio.sleep(0)
 
 
 def install(pipeline: Pipeline) -> None:
@@ -33,7 +47,7 @@ def install(pipeline: Pipeline) -> None:
     @pipeline.app.timer(interval, name="reconcile")
     async def reconcile() -> None:
         if pipeline.index_stale:
-            rebuild_due_index(pipeline)
+            await rebuild_due_index(pipeline)
             pipeline.index_stale = False
         now = clock.now()
         for serial, due_at in list(pipeline.due.items()):
