@@ -111,3 +111,18 @@ def test_malformed_and_hostile_requests_are_rejected_or_parked_and_valid_ones_al
     dlq = [json.loads(m.value()) for m in read_topic(run.stack.bootstrap, topic_name(run.stack.settings.topic_prefix, "dlq"))]
     parked_values = {base64.b64decode(record["value_b64"] or "") for record in dlq}
     assert set(parked) <= parked_values
+
+
+def test_worker_sigtermed_mid_run_exits_by_itself_within_its_deadline_and_loses_nothing(
+        fault_run: Callable[..., Run]) -> None:
+    run = fault_run(400, provider="mixed", sandbox_args=("--latency-ms", "200"))
+    run.publish()
+    _progress_for(run, 2.0)
+    worker = run.stack.processes["worker-0"]
+    started = time.monotonic()
+    code = worker.stop(timeout_s=30.0, sig=signal.SIGTERM)  # kills only if it does not exit by itself
+    assert code != -signal.SIGKILL, "the worker did not stop on SIGTERM"
+    assert time.monotonic() - started < 25.0  # its own deadline is 20 s
+    assert len(run.watcher.results) < len(run.requests), "the worker had no work in flight to hand back"
+    run.stack.start_worker(0)
+    assert_exactly_once(run)
