@@ -71,7 +71,7 @@ KEYS: tuple[Key, ...] = (
     Key("FAPIAO_ISSUE_BATCH", "200", "most provider calls one issue batch keeps in flight"),
     Key("FAPIAO_PROVIDER_TIMEOUT_S", "10", "provider HTTP timeout; past it a submit is in doubt"),
     Key("FAPIAO_IN_DOUBT_GRACE_S", "5", "wait before querying a serial left in doubt"),
-    Key("FAPIAO_PENDING_RECHECK_S", "15", "wait after acceptance before querying when no callback came"),
+    Key("FAPIAO_PENDING_RECHECK_S", "60", "wait after acceptance before querying when no callback came"),
     Key("FAPIAO_RETRY_BASE_S", "1", "first retry delay (doubles each attempt, with jitter)"),
     Key("FAPIAO_RETRY_CAP_S", "60", "largest retry delay"),
     Key("FAPIAO_MAX_ATTEMPTS", "8", "submissions before a retryable error becomes a failed result"),

@@ -53,7 +53,7 @@ def test_defaults() -> None:
     assert (settings.gateway_host, settings.gateway_port) == ("127.0.0.1", 8780)
     assert (settings.web_host, settings.web_port, settings.data_dir) == ("127.0.0.1", 8781, Path("var"))
     assert (settings.max_attempts, settings.retry_base_s, settings.retry_cap_s) == (8, 1.0, 60.0)
-    assert (settings.in_doubt_grace_s, settings.pending_recheck_s, settings.provider_timeout_s) == (5.0, 15.0, 10.0)
+    assert (settings.in_doubt_grace_s, settings.pending_recheck_s, settings.provider_timeout_s) == (5.0, 60.0, 10.0)
     assert settings.kingdee.base_url is None and settings.kingdee.aes_password is None
     assert (settings.kingdee.app_id, settings.kingdee.business_system_code) == ("sandbox-app", "FAPIAO_STREAM")
     assert (settings.yipiaoyun.base_url, settings.yipiaoyun.sign_type) == (None, "MD5")
