@@ -24,8 +24,10 @@ class ResultWatcher:
         self.results: dict[str, InvoiceResult] = {}
         self.received_at: dict[str, float] = {}
         self.copies = 0  # results beyond the first for a serial (at-least-once delivery)
+        # A short fetch wait: the watcher times results and must not add its own half second to each.
         self._consumer = Consumer(client_config(bootstrap, {**(security or {}), "group.id": "fapiao-watch",
-                                                               "enable.auto.commit": False}))
+                                                               "enable.auto.commit": False,
+                                                               "fetch.wait.max.ms": 50}))
         partitions = self._consumer.list_topics(topic, timeout=10).topics[topic].partitions
         self._consumer.assign([TopicPartition(topic, p, -2) for p in partitions])
 
