@@ -41,6 +41,11 @@ DEMO_TIMINGS = {
 }
 
 
+# The stack's only callback sources are its own sandboxes, all on 127.0.0.1: the gateway's per-source
+# limit, there to stop a flood from one address, must not throttle them.
+LOCAL_GATEWAY = {"FAPIAO_GATEWAY_RATE_PER_S": "1000000", "FAPIAO_GATEWAY_BURST": "1000000"}
+
+
 class StackError(FapiaoStreamError):
     """A process of the stack did not start or did not become ready."""
 
@@ -158,6 +163,7 @@ class Stack:
         env = dict(os.environ)
         if self.options.demo_timings:
             env.update({k: v for k, v in DEMO_TIMINGS.items() if k not in os.environ})
+        env.update({k: v for k, v in LOCAL_GATEWAY.items() if k not in os.environ})
         env.update(self.options.env)
         env["FAPIAO_KAFKA_BOOTSTRAP"] = self.bootstrap
         env["FAPIAO_TOPIC_PREFIX"] = self.settings.topic_prefix

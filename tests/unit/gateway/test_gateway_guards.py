@@ -48,7 +48,7 @@ def test_allow_list() -> None:
 
 def test_defaults_from_settings() -> None:
     config = GatewayConfig.from_settings(load({}), "fapiao.callbacks")
-    assert (config.max_body, config.ack_deadline_s, config.rate_per_s, config.burst) == (1048576, 5.0, 200.0, 400)
+    assert (config.max_body, config.ack_deadline_s, config.rate_per_s, config.burst) == (1048576, 5.0, 2000.0, 4000)
     assert config.allow == () and config.shared_secret is None
     assert not config.needs_token("kingdee")  # no secret configured: no route needs one
 
