@@ -75,6 +75,7 @@ KEYS: tuple[Key, ...] = (
     Key("FAPIAO_RETRY_BASE_S", "1", "first retry delay (doubles each attempt, with jitter)"),
     Key("FAPIAO_RETRY_CAP_S", "60", "largest retry delay"),
     Key("FAPIAO_MAX_ATTEMPTS", "8", "submissions before a retryable error becomes a failed result"),
+    Key("FAPIAO_WAIT_CAP_S", "600", "longest a repeated wait grows (a paused seller's probe, an in-doubt query, a recheck)"),
     Key("FAPIAO_SELLER_RATE_PER_S", "100", "most provider calls per second for one seller tax ID (per worker)"),
     Key("FAPIAO_SELLER_BURST", "200", "calls one seller may make at once before the rate applies"),
     Key("FAPIAO_SELLER_PROBE_S", "10", "after a session error, how long a seller stays paused before a probe"),
@@ -147,6 +148,7 @@ class Settings:
     retry_cap_s: float
     max_attempts: int
     reconcile_interval_s: float
+    wait_cap_s: float
     seller_rate_per_s: float
     seller_burst: int
     seller_probe_s: float
@@ -278,6 +280,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         retry_cap_s=float(number("FAPIAO_RETRY_CAP_S", float)),
         max_attempts=int(number("FAPIAO_MAX_ATTEMPTS", int)),
         reconcile_interval_s=float(number("FAPIAO_RECONCILE_INTERVAL_S", float)),
+        wait_cap_s=float(number("FAPIAO_WAIT_CAP_S", float)),
         seller_rate_per_s=float(number("FAPIAO_SELLER_RATE_PER_S", float)),
         seller_burst=int(number("FAPIAO_SELLER_BURST", int)),
         seller_probe_s=float(number("FAPIAO_SELLER_PROBE_S", float)),

@@ -38,7 +38,7 @@ from fapiao.schemas.records import (
     Status,
 )
 
-__all__ = ["Policy", "decide", "evolve", "replay", "result_of", "backoff", "Validator", "HISTORY_LIMIT", "FINDINGS_LIMIT",
+__all__ = ["Policy", "decide", "evolve", "replay", "result_of", "backoff", "stretched", "Validator", "HISTORY_LIMIT", "FINDINGS_LIMIT",
            "CALLBACK_HINT", "CALLBACK_VERIFIED"]
 
 Validator = Callable[[InvoiceRequest], list[Finding]]
@@ -62,6 +62,17 @@ class Policy:
     retry_cap: timedelta = timedelta(seconds=60)
     max_attempts: int = 8
     paused_probe: timedelta = timedelta(seconds=10)
+    wait_cap: timedelta = timedelta(minutes=10)  # the longest a repeated wait (pause, doubt, recheck) grows
+
+
+def stretched(state: InvoiceState, kind: EventType, base: timedelta, policy: Policy) -> timedelta:
+    """`base` doubled for each earlier wait of this kind the serial has had, up to the wait cap.
+
+    A seller paused over a weekend, or a provider that keeps answering "pending", would otherwise be
+    asked at a fixed interval forever, and each round writes transitions to the permanent log.
+    """
+    earlier = sum(1 for entry in state.history if entry.type is kind)
+    return min(max(policy.wait_cap, base), base * (2 ** min(earlier, 20)))
 
 
 def backoff(serial: str, attempt: int, policy: Policy) -> timedelta:
@@ -156,7 +167,9 @@ def _on_answer(state: InvoiceState, signal: Signal, policy: Policy, out: _Builde
         out.add(EventType.FAILED, code=signal.code, message=signal.message)
     elif kind in (SignalKind.ACCEPTED, SignalKind.PENDING):
         if status is not Status.ACCEPTED or kind is SignalKind.PENDING:
-            out.add(EventType.ACCEPTED, invoice=signal.invoice, due_at=signal.at + policy.pending_recheck)
+            out.add(EventType.ACCEPTED, invoice=signal.invoice,
+                    # grows per query round, so a "pending" delivered twice does not move it again
+                    due_at=signal.at + stretched(state, EventType.QUERYING, policy.pending_recheck, policy))
     elif signal.attempt != state.attempt:
         return  # an answer about an earlier attempt: the current one decides
     elif kind is SignalKind.RETRYABLE and status is Status.SUBMITTING:
@@ -169,10 +182,12 @@ def _on_answer(state: InvoiceState, signal: Signal, policy: Policy, out: _Builde
             out.add(EventType.RETRY_WAIT, code=signal.code, message=signal.message,
                     due_at=signal.at + backoff(state.serial, state.attempt, policy))
     elif kind is SignalKind.SESSION and status is Status.SUBMITTING:
-        out.add(EventType.PAUSED, code=signal.code, message=signal.message, due_at=signal.at + policy.paused_probe)
+        out.add(EventType.PAUSED, code=signal.code, message=signal.message,
+                due_at=signal.at + stretched(state, EventType.PAUSED, policy.paused_probe, policy))
     elif kind in (SignalKind.IN_DOUBT, SignalKind.RETRYABLE, SignalKind.SESSION) and status in (
             Status.SUBMITTING, Status.QUERYING):
-        out.add(EventType.IN_DOUBT, code=signal.code, message=signal.message, due_at=signal.at + policy.in_doubt_grace)
+        out.add(EventType.IN_DOUBT, code=signal.code, message=signal.message,
+                due_at=signal.at + stretched(state, EventType.IN_DOUBT, policy.in_doubt_grace, policy))
     elif kind is SignalKind.NOT_FOUND and status is Status.QUERYING:
         _submit_again(state, signal, policy, out)
 

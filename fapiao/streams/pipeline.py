@@ -161,6 +161,7 @@ def _policy(settings: Settings) -> Policy:
         retry_cap=timedelta(seconds=settings.retry_cap_s),
         max_attempts=settings.max_attempts,
         paused_probe=timedelta(seconds=settings.seller_probe_s),
+        wait_cap=timedelta(seconds=settings.wait_cap_s),
     )
 
 

@@ -253,7 +253,7 @@ def test_pauses_neither_use_up_nor_give_back_retry_attempts(signal_factory, vali
                              validator)
         log += events
         if state is not None and state.status is not S.FAILED:
-            at += timedelta(minutes=5)
+            at = max(at + timedelta(minutes=5), state.due_at or at)  # repeated pauses grow (wait_cap)
             events, state = fold(state, signal_factory(K.DUE, at=at, source="reconcile"), policy, validator)
             log += events
     assert types(log).count(E.RETRY_WAIT) == 3 and types(log).count(E.PAUSED) == HISTORY_LIMIT + 10
@@ -524,3 +524,17 @@ def test_the_fold_does_not_touch_its_inputs(state, signal_factory, policy, valid
     before = dataclasses.replace(state)
     fold(state, signal_factory(K.ISSUED, invoice=INVOICE), policy, validator)
     assert state == before
+
+
+def test_repeated_waits_grow_up_to_the_cap_and_the_first_is_unchanged(state_factory, signal_factory,
+                                                                     validator) -> None:
+    policy = Policy(paused_probe=timedelta(seconds=10), wait_cap=timedelta(seconds=60))
+    state = state_factory(S.SUBMITTING, attempt=1)
+    waits = []
+    for _ in range(5):
+        events, state = fold(state, signal_factory(K.SESSION, at=state.updated_at, attempt=state.attempt), policy,
+                             validator)
+        waits.append((state.due_at - state.updated_at).total_seconds())
+        events, state = fold(state, signal_factory(K.DUE, at=state.due_at, source="reconcile"), policy, validator)
+        assert state.status is S.SUBMITTING
+    assert waits == [10, 20, 40, 60, 60]
