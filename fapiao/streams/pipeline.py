@@ -66,12 +66,12 @@ class Pipeline:
         return await topic.send(key=serial.encode("utf-8"), value=self.codec.encode(record, topic.get_topic_name()),
                                 headers=headers)
 
-    async def dead_letter(self, event: EventT, reason: str, stage: str) -> None:
+    async def dead_letter(self, event: EventT, reason: str, stage: str) -> Awaitable[Any]:
         """Park a record we cannot handle on the DLQ, byte for byte, so its partition keeps flowing."""
         message = event.message
         log.warning("dead letter from %s[%s]@%s (%s): %s", message.topic, message.partition, message.offset,
                     stage, reason[:300], extra={"serial": _serial_of(message.key)})
-        await self.topics["dlq"].send(key=message.key, value=dead_letter(
+        return await self.topics["dlq"].send(key=message.key, value=dead_letter(
             topic=message.topic, partition=message.partition, offset=message.offset,
             key=message.key, value=message.value, reason=reason, stage=stage))
 
