@@ -30,7 +30,7 @@ def audit_throughput(bootstrap: str, prefix: str, count: int) -> dict[str, objec
                             provider=("kingdee", "yipiaoyun")[i % 2]) for i in range(count)]
     produced = publish(producer(bootstrap), prefix, codec, lifecycles)
     began = time.perf_counter()
-    result = Audit(read_facts(bootstrap, prefix, codec))
+    result = Audit(read_facts(bootstrap, prefix, codec, event_requests=False))
     seconds = time.perf_counter() - began
     records = result.facts.records
     return {"serials": count, "produced": produced, "records": records, "seconds": round(seconds, 2),

@@ -84,7 +84,7 @@ def command(since: datetime | None, until: datetime | None, as_json: bool, csv_p
     with bar:
         facts = read_facts(bootstrap_or_exit(settings), settings.topic_prefix,
                            codec_for(settings.schema_registry_url), since=since, until=until,
-                           on_progress=on_progress)
+                           on_progress=on_progress, event_requests=False)
     result = Audit(facts)
     window = f"{since.isoformat() if since else 'the beginning'} to {until.isoformat() if until else 'now'}"
     if csv_path:

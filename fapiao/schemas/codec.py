@@ -10,6 +10,7 @@ package ever wrote is kept in `avro/history/` and resolved against the current o
 
 from __future__ import annotations
 
+import copy
 import json
 import struct
 from decimal import Decimal
@@ -19,7 +20,7 @@ from io import BytesIO
 from typing import Any, Callable, TypeVar
 
 import fastavro
-from fastavro.schema import load_schema, to_parsing_canonical_form
+from fastavro.schema import expand_schema, load_schema, to_parsing_canonical_form
 
 from fapiao.exceptions import FapiaoStreamError
 from fapiao.schemas.convert import from_datum, to_avro_datum
@@ -68,6 +69,14 @@ def schema_for(name: str) -> dict[str, Any]:
     """The current parsed schema of record `name` (e.g. "InvoiceEvent")."""
     with resources.as_file(_avro_dir().joinpath(f"fapiao.{name}.avsc")) as path:
         return load_schema(str(path))  # type: ignore[no-any-return]
+
+
+@cache
+def _projected(name: str, without: frozenset[str]) -> dict[str, Any]:
+    """The current schema of `name` without some top-level fields, as a reader schema."""
+    expanded = copy.deepcopy(expand_schema(schema_for(name)))
+    expanded["fields"] = [field for field in expanded["fields"] if field["name"] not in without]
+    return fastavro.parse_schema(expanded)  # type: ignore[no-any-return]
 
 
 @cache
@@ -122,9 +131,13 @@ class Codec:
         except Exception as exc:  # an Avro string no enum allows, or a JSON object without the fields
             raise DecodeError(f"not a valid {name}: {type(exc).__name__}: {exc}") from exc
 
-    def decode_datum(self, data: bytes, name: str) -> dict[str, Any]:
-        """The plain datum of record `name`, from single-object, Confluent, or (requests only) JSON bytes."""
-        reader = schema_for(name)
+    def decode_datum(self, data: bytes, name: str, without: frozenset[str] = frozenset()) -> dict[str, Any]:
+        """The plain datum of record `name`, from single-object, Confluent, or (requests only) JSON bytes.
+
+        Fields named in `without` are skipped, not built: a reader that needs an event's status but not
+        the request it carries reads it two to three times faster.
+        """
+        reader = _projected(name, without) if without else schema_for(name)
         try:
             if data.startswith(SINGLE_OBJECT_MARKER):
                 known = _writers().get(data[2:10])

@@ -330,3 +330,15 @@ def test_times_are_written_as_epoch_milliseconds(codec: Codec) -> None:
         {**schema_for("HistoryEntry"), "fields": [{"name": "seq", "type": "long"}, {"name": "type", "type": "string"},
                                                   {"name": "at", "type": "long"}]}))
     assert plain["at"] == int(T0.timestamp() * 1000)
+
+
+def test_a_projected_read_skips_the_named_fields_and_keeps_the_rest(invoice_request) -> None:
+    from fapiao import clock
+
+    event = InvoiceEvent(serial="S1", seq=1, type=EventType.RECEIVED, at=clock.now(), request=invoice_request,
+                         fingerprint="f")
+    data = Codec().encode(event)
+    full = Codec().decode_datum(data, "InvoiceEvent")
+    lean = Codec().decode_datum(data, "InvoiceEvent", frozenset({"request"}))
+    assert "request" not in lean and full["request"] is not None
+    assert lean == {key: value for key, value in full.items() if key != "request"}
