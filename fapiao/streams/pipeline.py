@@ -31,6 +31,9 @@ from fapiao.streams.topics import ROLES, TABLE_NAME, topic_name
 __all__ = ["Pipeline", "create_pipeline", "run_batch", "EVENT_TYPE_HEADER"]
 
 EVENT_TYPE_HEADER = "fapiao-event-type"
+# Decoded rows kept for serials in progress. A cache, not the truth (the table is): bounded, since a
+# burst of 100,000 requests puts 100,000 serials in progress at once.
+LIVE_ROWS = 5000
 
 log = logging.getLogger("fapiao.streams")
 
@@ -85,10 +88,11 @@ class Pipeline:
     def put_state(self, row: InvoiceState) -> None:
         """Write a row to the table (and its changelog); keep it decoded while it is still live."""
         self.table[row.serial.encode("utf-8")] = self.codec.encode(row)
-        if row.status.terminal:
-            self.live.pop(row.serial, None)
-        else:
+        self.live.pop(row.serial, None)  # re-inserted last: the dict's order is least recently used first
+        if not row.status.terminal:
             self.live[row.serial] = row
+            if len(self.live) > LIVE_ROWS:
+                del self.live[next(iter(self.live))]  # the table still has it, encoded
         self.track_due(row)
 
     def track_due(self, state: InvoiceState | None) -> None:
