@@ -17,7 +17,7 @@ from faust.types import EventT, StreamT
 
 from fapiao import clock
 from fapiao.connectors.provider import Outcome, OutcomeKind, Provider
-from fapiao.schemas.records import EventType, InvoiceEvent, InvoiceRequest, Signal, SignalKind
+from fapiao.schemas.records import EventType, InvoiceEvent, InvoiceRequest, Signal
 from fapiao.streams.metrics import MeteredProvider
 from fapiao.streams.outcomes import adopt, signal_for
 from fapiao.streams.pipeline import EVENT_TYPE_HEADER, Pipeline, run_batch
@@ -42,10 +42,13 @@ async def call_provider(providers: dict[str, Provider], gate: SellerGate, transi
     querying = transition.type is EventType.QUERYING
     provider = providers.get(transition.provider or "")
     if request is None or provider is None:
-        return Signal(serial=transition.serial, kind=SignalKind.FAILED, at=clock.now(), source="issue",
-                      attempt=transition.attempt, code="provider_not_configured",
-                      message=f"this worker has no base URL for provider {transition.provider!r} "
-                              f"(FAPIAO_{(transition.provider or '').upper()}_BASE_URL)")
+        # Nothing was sent. A submission fails; a query must not fail a serial the provider may hold,
+        # so it is retried (in doubt) until a worker that has the provider's base URL answers it.
+        outcome = Outcome(OutcomeKind.RETRYABLE if querying else OutcomeKind.FAILED, "provider_not_configured",
+                          f"this worker has no base URL for provider {transition.provider!r} "
+                          f"(FAPIAO_{(transition.provider or '').upper()}_BASE_URL)")
+        return signal_for(transition.serial, outcome, at=clock.now(), source="query" if querying else "issue",
+                          attempt=transition.attempt, querying=querying)
     seller = request.seller.tax_id or ""
     admission = (gate.admit_query if querying else gate.admit_submit)(seller, time.monotonic())
     if not admission.allowed:
