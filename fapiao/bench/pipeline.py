@@ -8,8 +8,6 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-import httpx
-
 from fapiao.bench.ceiling import consume_produce_rate
 from fapiao.bench.process import cpu_seconds, peak_rss_mb
 from fapiao.connectors.kafka import producer
@@ -31,18 +29,6 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
 
 
-def _wait_ready(web_url: str, timeout_s: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{web_url}/readyz", timeout=1.0).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise TimeoutError(f"the worker at {web_url} was not ready within {timeout_s:.0f}s")
-
-
 def run_benchmark(settings: Settings, workdir: Path, count: int, latency_ms: int, provider: str,
                   rate: float = 0.0, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
     """Publish `count` valid requests (paced at `rate`/s when given), wait for every result, measure."""
@@ -55,7 +41,8 @@ def run_benchmark(settings: Settings, workdir: Path, count: int, latency_ms: int
                     demo_requests(count, provider, invalid_every=0, prefix=f"B{int(time.time()) % 100000}")]
         serials = [json.loads(r)["serial"] for r in requests]
         watcher = ResultWatcher(stack.bootstrap, topic_name(settings.topic_prefix, "results"), Codec(), serials)
-        _wait_ready(stack.web_urls[0])  # measure the pipeline, not the consumer group's first join
+        # measure the pipeline, not the consumer group's first join: /readyz is 503 until partitions are assigned
+        stack.wait_until_answers("worker-0", f"{stack.web_urls[0]}/readyz", timeout_s=60)
         worker_pid = stack.processes["worker-0"].pid
         cpu_before = cpu_seconds(worker_pid)
         out = producer(stack.bootstrap)

@@ -119,7 +119,7 @@ class Stack:
             for provider in self.options.providers:
                 self._start_sandbox(provider)
             self.spawn("gateway", ["gateway", "--host", "127.0.0.1", "--port", str(gateway_port)])
-            self._wait_http("gateway", f"{self.gateway_url}/healthz")
+            self.wait_until_answers("gateway", f"{self.gateway_url}/healthz")
             for index in range(self.options.workers):
                 self.start_worker(index)
         except BaseException:
@@ -143,7 +143,7 @@ class Stack:
             callback_url += "?" + urlencode({"token": secret})  # as an operator configures the provider
         self.spawn(f"sandbox-{provider}", ["sandbox", provider, "--host", "127.0.0.1", "--port", str(port),
                                            "--callback-url", callback_url, *self.options.sandbox_args])
-        self._wait_http(f"sandbox-{provider}", f"{self.sandbox_urls[provider]}/_sandbox/stats")
+        self.wait_until_answers(f"sandbox-{provider}", f"{self.sandbox_urls[provider]}/_sandbox/stats")
 
     def start_worker(self, index: int = 0) -> Process:
         """Start (or restart) worker `index` with its own web port and data directory."""
@@ -155,7 +155,7 @@ class Stack:
             self.web_urls.append(url)
         process = self.spawn(f"worker-{index}", ["worker"], {
             "FAPIAO_WEB_PORT": str(port), "FAPIAO_DATA_DIR": str(self.workdir / f"worker-{index}")})
-        self._wait_http(f"worker-{index}", f"{url}/healthz", timeout_s=60)
+        self.wait_until_answers(f"worker-{index}", f"{url}/healthz", timeout_s=60)
         return process
 
     def environment(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -184,7 +184,8 @@ class Stack:
         self.processes[name] = process
         return process
 
-    def _wait_http(self, name: str, url: str, timeout_s: float = 30.0) -> None:
+    def wait_until_answers(self, name: str, url: str, timeout_s: float = 30.0) -> None:
+        """Wait until `url` answers below 500 (a readiness probe's 503 means not yet); fail if `name` dies."""
         deadline = time.monotonic() + timeout_s
         process = self.processes[name]
         while time.monotonic() < deadline:
