@@ -17,11 +17,9 @@ from fapiao.schemas.requests import parse_request
 from fapiao.streams.topics import topic_name
 
 
-def _serial_of(line: bytes) -> bytes | None:
-    try:
-        serial = json.loads(line).get("serial")
-    except (ValueError, AttributeError):
-        return None
+def _serial_of(parsed: object) -> bytes | None:
+    """The key for a line: its serial when the line is a JSON object that names one."""
+    serial = parsed.get("serial") if isinstance(parsed, dict) else None
     return serial.encode("utf-8") if isinstance(serial, str) else None
 
 
@@ -42,12 +40,12 @@ def command(file: Path, avro: bool) -> None:
     with Progress(transient=True) as progress:
         task = progress.add_task(f"publishing to {topic}", total=len(lines))
         for line in lines:
-            value = line
+            value, parsed = line, _json_or_none(line)
             if avro:
-                request, _ = parse_request(_json_or_none(line))
+                request, _ = parse_request(parsed)
                 if request is not None:
                     value, converted = codec.encode(request, topic), converted + 1
-            out.produce(topic, key=_serial_of(line), value=value)
+            out.produce(topic, key=_serial_of(parsed), value=value)
             out.poll(0)
             progress.advance(task)
     remaining = out.flush(30)
