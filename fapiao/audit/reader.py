@@ -24,15 +24,13 @@ from fapiao.audit.model import DlqFact, Facts, Position, RequestFact, Seen
 from fapiao.connectors.kafka import client_config
 from fapiao.exceptions import FapiaoStreamError
 from fapiao.schemas.codec import Codec, DecodeError
-from fapiao.schemas.records import CallbackRecord, InvoiceEvent, InvoiceResult
-from fapiao.streams.topics import topic_name
+from fapiao.streams.topics import RECORD_TYPES, topic_name
 
 __all__ = ["AUDITED", "Progress", "scan", "read_facts", "fetch_at", "timestamp_of"]
 
 AUDITED = ("requests", "events", "results", "callbacks", "dlq")
 Progress = Callable[[int, int], None]  # (records read, records expected so far)
 _IDLE_S = 15.0  # no record and no end-of-partition for this long: the broker is not answering
-_RECORDS: dict[str, type] = {"events": InvoiceEvent, "results": InvoiceResult, "callbacks": CallbackRecord}
 
 
 def _consumer(bootstrap: str) -> Consumer:
@@ -180,7 +178,7 @@ def read_facts(bootstrap: str, prefix: str, codec: Codec, *, since: datetime | N
             elif role == "dlq":
                 facts.dlq.append(_dead_letter(message, at, position))
             else:
-                kind = _RECORDS[role]
+                kind = RECORD_TYPES[role]
                 datum = codec.decode_datum(message.value() or b"", kind.__name__.removesuffix("Record"),
                                            skip.get(role, frozenset()))
                 getattr(facts, role).append(Seen(kind, datum, at, position))

@@ -12,19 +12,16 @@ from fapiao.connectors.kafka import read_topic
 from fapiao.connectors.security import security_config
 from fapiao.schemas.codec import Codec, DecodeError
 from fapiao.schemas.convert import to_json
-from fapiao.schemas.records import CallbackRecord, InvoiceEvent, InvoiceResult, Signal
 from fapiao.schemas.registry import codec_for
-from fapiao.streams.topics import ROLES, topic_name
+from fapiao.streams.topics import RECORD_TYPES, ROLES, topic_name
 
-_RECORDS: dict[str, type] = {"events": InvoiceEvent, "results": InvoiceResult, "signals": Signal,
-                             "callbacks": CallbackRecord}
 
 
 def decode_any(codec: Codec, role: str, value: bytes) -> Any:
     """A topic's record as JSON-ready data; undecodable bytes say so rather than stop the tail."""
     try:
-        if role in _RECORDS:
-            return to_json(codec.decode(value, _RECORDS[role]))
+        if role in RECORD_TYPES:
+            return to_json(codec.decode(value, RECORD_TYPES[role]))
         if role == "requests":
             return to_json(codec.decode_datum(value, "InvoiceRequest"))
         return json.loads(value)

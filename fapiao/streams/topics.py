@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
-__all__ = ["TopicSpec", "ROLES", "topic_name", "all_topics", "TABLE_NAME"]
+from fapiao.schemas.records import CallbackRecord, InvoiceEvent, InvoiceResult, Signal
+
+__all__ = ["TopicSpec", "ROLES", "RECORD_TYPES", "topic_name", "all_topics", "TABLE_NAME"]
 
 TABLE_NAME = "invoices"
 _KEEP_FOREVER = {"retention.ms": "-1", "retention.bytes": "-1"}
@@ -32,6 +34,11 @@ ROLES: dict[str, tuple[Mapping[str, str], str]] = {
     "callbacks": (_KEEP_FOREVER, "Callback: provider webhooks exactly as received by the gateway"),
     "dlq": (_KEEP_FOREVER, "records that could not be handled, with the original bytes and the reason"),
 }
+
+
+# The record each Avro topic carries (requests may be JSON or Avro; the DLQ is JSON).
+RECORD_TYPES: dict[str, type] = {"signals": Signal, "events": InvoiceEvent, "results": InvoiceResult,
+                                 "callbacks": CallbackRecord}
 
 
 def topic_name(prefix: str, role: str) -> str:
