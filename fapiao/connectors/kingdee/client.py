@@ -24,6 +24,7 @@ from fapiao.connectors.kingdee.envelope import DataCodec, Reply, envelope, new_r
 from fapiao.connectors.kingdee.errors import KingdeeCallError, classify, is_auth_failure, translated
 from fapiao.connectors.kingdee.protocol import AUTH_FAILURE, BILL_PUSH, OPEN_API_PATH, QUERY, SANDBOX_URL
 from fapiao.connectors.provider import Outcome, OutcomeKind, ProviderConfigurationError
+from fapiao.connectors.transport import PooledTransport
 from fapiao.connectors.wire import dumps
 from fapiao.schemas.records import InvoiceRequest
 from fapiao.settings import KingdeeSettings, Settings
@@ -49,7 +50,7 @@ class KingdeeProvider:
         self._codec = DataCodec(settings.aes_password)
         self._timeout = httpx.Timeout(timeout_s)
         self._http = httpx.AsyncClient(base_url=settings.base_url or SANDBOX_URL, timeout=self._timeout,
-                                       limits=_LIMITS, transport=transport)
+                                       transport=transport or PooledTransport(_LIMITS))
         self._tokens = Tokens(self._http, settings)
 
     async def check(self) -> None:

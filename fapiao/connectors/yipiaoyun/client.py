@@ -24,6 +24,7 @@ import httpx
 
 from fapiao.connectors import wire
 from fapiao.connectors.provider import Outcome, OutcomeKind, ProviderConfigurationError
+from fapiao.connectors.transport import PooledTransport
 from fapiao.connectors.yipiaoyun import mapping, signing
 from fapiao.connectors.yipiaoyun.errors import (
     NO_QUERY_ENDPOINT,
@@ -59,8 +60,7 @@ class YipiaoyunProvider:
         self._client = httpx.AsyncClient(
             base_url=settings.base_url,
             timeout=httpx.Timeout(timeout_s),
-            limits=POOL,
-            transport=transport,
+            transport=transport or PooledTransport(POOL),
             headers={"Content-Type": "application/json; charset=utf-8", "Accept": "application/json"},
             follow_redirects=False,
         )
