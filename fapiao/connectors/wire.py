@@ -12,6 +12,7 @@ provider adds, explicitly, the ones it decides its own way (e.g. LocalProtocolEr
 from __future__ import annotations
 
 import json
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +25,8 @@ __all__ = ["dumps", "text", "loads", "TRANSPORT_KINDS"]
 
 def text(value: Any) -> str:
     """Compact JSON text; Decimals as exact numbers (never through float), floats refused."""
+    if type(value) is str:  # most of a body: the C string encoder json itself uses, without json.dumps' setup
+        return _string(value)
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError(f"not a finite amount: {value}")
@@ -31,10 +34,13 @@ def text(value: Any) -> str:
     if isinstance(value, float):
         raise TypeError("money must be Decimal, not float")
     if isinstance(value, dict):
-        return "{" + ",".join(f"{json.dumps(str(k), ensure_ascii=False)}:{text(v)}" for k, v in value.items()) + "}"
+        return "{" + ",".join(f"{_string(str(k))}:{text(v)}" for k, v in value.items()) + "}"
     if isinstance(value, (list, tuple)):
-        return "[" + ",".join(text(item) for item in value) + "]"
+        return "[" + ",".join(map(text, value)) + "]"
     return json.dumps(value, ensure_ascii=False)
+
+
+_string = encode_basestring  # json.dumps(s, ensure_ascii=False) for a str, without its per-call setup
 
 
 def dumps(value: Any) -> bytes:
