@@ -69,8 +69,6 @@ KEYS: tuple[Key, ...] = (
     Key("FAPIAO_WEB_PORT", "8781", "the worker's HTTP port (state queries, health, metrics)"),
     Key("FAPIAO_DATA_DIR", "var", "local state of a worker (table store)"),
     Key("FAPIAO_ISSUE_BATCH", "200", "most provider calls one issue batch keeps in flight"),
-    Key("FAPIAO_MAX_WAITING_CALLS", "2000", "serials waiting for a provider call (per worker) before intake holds "
-        "new requests in Kafka"),
     Key("FAPIAO_PROVIDER_TIMEOUT_S", "10", "provider HTTP timeout; past it a submit is in doubt"),
     Key("FAPIAO_IN_DOUBT_GRACE_S", "5", "wait before querying a serial left in doubt"),
     Key("FAPIAO_PENDING_RECHECK_S", "60", "wait after acceptance before querying when no callback came"),
@@ -143,7 +141,6 @@ class Settings:
     web_port: int
     data_dir: Path
     issue_batch: int
-    max_waiting_calls: int
     provider_timeout_s: float
     in_doubt_grace_s: float
     pending_recheck_s: float
@@ -276,7 +273,6 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         web_port=int(number("FAPIAO_WEB_PORT", int)),
         data_dir=Path(text("FAPIAO_DATA_DIR")),
         issue_batch=int(number("FAPIAO_ISSUE_BATCH", int)),
-        max_waiting_calls=int(number("FAPIAO_MAX_WAITING_CALLS", int)),
         provider_timeout_s=float(number("FAPIAO_PROVIDER_TIMEOUT_S", float)),
         in_doubt_grace_s=float(number("FAPIAO_IN_DOUBT_GRACE_S", float)),
         pending_recheck_s=float(number("FAPIAO_PENDING_RECHECK_S", float)),

@@ -61,5 +61,3 @@ def install(pipeline: Pipeline) -> None:
     async def intake_requests(stream: StreamT) -> None:
         async for batch in stream.take_events(500, within=0.02):
             await run_batch(intake_batch(pipeline, batch), "intake")
-            # Between batches, so a hold never splits one: the next batch is not taken (nor acked) until then.
-            await pipeline.room_for_requests()

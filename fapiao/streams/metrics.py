@@ -6,8 +6,6 @@
     fapiao_provider_call_seconds{provider,operation}   provider HTTP latency, operation submit | query
     fapiao_provider_calls_in_flight{provider}      provider calls waiting for an answer now
     fapiao_in_doubt_serials                        serials this worker holds whose state is in_doubt
-    fapiao_calls_waiting                           serials waiting for a provider call (submitting, querying)
-    fapiao_intake_held                             1 while intake holds new requests back (too many calls waiting)
     fapiao_consumer_lag{topic,partition}           highwater − committed offset, per assigned partition
 
 The README's Operations section says what each one means for an operator.
@@ -44,9 +42,6 @@ class WorkerMetrics:
         self.in_flight = registry.gauge("fapiao_provider_calls_in_flight", "Provider calls waiting for an answer.",
                                         ("provider",))
         self.in_doubt = registry.gauge("fapiao_in_doubt_serials", "Serials held here whose state is in_doubt.")
-        self.calls_waiting = registry.gauge("fapiao_calls_waiting",
-                                            "Serials held here waiting for a provider call (submitting, querying).")
-        self.intake_held = registry.gauge("fapiao_intake_held", "1 while intake holds new requests back.")
         self.lag = registry.gauge("fapiao_consumer_lag", "Highwater minus committed offset, per partition.",
                                   ("topic", "partition"))
         self._in_doubt: set[str] = set()

@@ -20,7 +20,7 @@ from faust.types import EventT
 
 from fapiao.connectors.security import broker_credentials
 from fapiao.schemas.codec import Codec
-from fapiao.schemas.records import InvoiceEvent, InvoiceState, Status
+from fapiao.schemas.records import InvoiceEvent, InvoiceState
 from fapiao.schemas.registry import codec_for
 from fapiao.settings import Settings
 from fapiao.streams.dlq import dead_letter
@@ -34,9 +34,6 @@ EVENT_TYPE_HEADER = "fapiao-event-type"
 # Decoded rows kept for serials in progress. A cache, not the truth (the table is): bounded, since a
 # burst of 100,000 requests puts 100,000 serials in progress at once.
 LIVE_ROWS = 5000
-
-_CALLING = frozenset({Status.SUBMITTING, Status.QUERYING})
-_HOLD_POLL_S = 0.05
 
 log = logging.getLogger("fapiao.streams")
 
@@ -57,10 +54,6 @@ class Pipeline:
     index_stale: bool = True
     # decoded rows of serials still in progress (bounded by what is in flight); cleared on rebalance
     live: dict[str, InvoiceState] = field(default_factory=dict)
-    # serials whose row waits for a provider call (submitting, querying); intake holds new requests
-    # in Kafka while `settings.max_waiting_calls` of them wait (see `room_for_requests`)
-    calling: set[str] = field(default_factory=set)
-    intake_held: bool = False
     # partitions the commit watchdog found stalled; readiness fails while any is
     stalled: list[str] = field(default_factory=list)
     metrics: WorkerMetrics = field(default_factory=WorkerMetrics)
@@ -100,44 +93,17 @@ class Pipeline:
             self.live[row.serial] = row
             if len(self.live) > LIVE_ROWS:
                 del self.live[next(iter(self.live))]  # the table still has it, encoded
-        self.track_row(row)
+        self.track_due(row)
 
-    def track_row(self, state: InvoiceState) -> None:
-        """Keep the reconcile timer's index, the serials waiting for a call and the in-doubt count in step
-        with a serial's new state."""
+    def track_due(self, state: InvoiceState | None) -> None:
+        """Keep the reconcile timer's index (and the in-doubt count) in step with a serial's new state."""
+        if state is None:
+            return
         self.metrics.row(state)
         if state.due_at is not None and not state.status.terminal:
             self.due[state.serial] = state.due_at
         else:
             self.due.pop(state.serial, None)
-        if state.status in _CALLING:
-            self.calling.add(state.serial)
-        else:
-            self.calling.discard(state.serial)
-        self.metrics.calls_waiting.set(len(self.calling))
-
-    def forget_rows(self) -> None:
-        """Before the rows this worker holds are read again (after recovery): start every index afresh."""
-        self.due.clear()
-        self.calling.clear()
-        self.metrics.calls_waiting.set(0)
-        self.metrics.forget_rows()
-
-    async def room_for_requests(self) -> None:
-        """Wait while too many serials wait for a provider call.
-
-        Without it a burst of requests becomes a burst of rows all `submitting` at once: each holds memory,
-        and each one's safety-net timer runs while it merely queues, turning into queries. Held back, the
-        backlog stays in the requests topic, where it costs nothing and keeps its order.
-        """
-        while len(self.calling) >= self.settings.max_waiting_calls:
-            self._hold(True)
-            await asyncio.sleep(_HOLD_POLL_S)
-        self._hold(False)
-
-    def _hold(self, held: bool) -> None:
-        self.intake_held = held
-        self.metrics.intake_held.set(int(held))
 
 
 def _serial_of(key: bytes | None) -> str | None:

@@ -31,10 +31,10 @@ async def rebuild_due_index(pipeline: Pipeline) -> None:
     owned = {tp.partition for tp in pipeline.app.assignor.assigned_actives()
              if tp.topic == pipeline.topics["signals"].get_topic_name()}
     partitions = list(range(pipeline.settings.partitions))
-    pipeline.forget_rows()
+    pipeline.due.clear()
     for count, (key, raw) in enumerate(list(pipeline.table.items()), start=1):
         if raw and _PARTITIONER(key, partitions, partitions) in owned:
-            pipeline.track_row(pipeline.codec.decode(raw, InvoiceState))
+            pipeline.track_due(pipeline.codec.decode(raw, InvoiceState))
         if count % 500 == 0:
             await asyncio.sleep(0)
 

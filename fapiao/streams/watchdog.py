@@ -47,22 +47,18 @@ def install(pipeline: Pipeline) -> None:
     settings = pipeline.settings
     watch = CommitWatch(settings.watchdog_stall_s)
     sources = {pipeline.topics[role].get_topic_name() for role in ("requests", "signals", "events", "callbacks")}
-    requests = pipeline.topics["requests"].get_topic_name()
 
     @pipeline.app.timer(min(5.0, settings.watchdog_stall_s / 4), name="watch_commits")
     async def watch_commits() -> None:
         consumer = pipeline.app.consumer
         assigned = {tp for tp in consumer.assignment() if tp.topic in sources}
-        # Intake held on purpose (too many calls waiting) is not a stall: the issue agent's partitions
-        # would show one if the hold never lifted.
-        watched = {tp for tp in assigned if not (pipeline.intake_held and tp.topic == requests)}
-        watch.forget_all_but(set(watched))
+        watch.forget_all_but(set(assigned))
         now = time.monotonic()
         # faust keeps the last committed offset per partition only in this attribute.
         offsets = {tp: (consumer._committed_offset.get(tp), consumer.highwater(tp) or 0) for tp in assigned}
         pipeline.metrics.lag.replace({(tp.topic, str(tp.partition)): max(0, high - (done or 0))
                                       for tp, (done, high) in offsets.items()})
-        stalled = {tp: watch.observe(tp, *offsets[tp], now) for tp in watched}
+        stalled = {tp: watch.observe(tp, done, high, now) for tp, (done, high) in offsets.items()}
         stalled = {tp: seconds for tp, seconds in stalled.items() if seconds}
         pipeline.stalled = sorted(f"{tp.topic}[{tp.partition}]" for tp in stalled)
         if stalled:
