@@ -11,16 +11,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any, Awaitable
 
 import faust
+from aiokafka.partitioner import DefaultPartitioner
 from faust.types import EventT
 
 from fapiao.connectors.security import broker_credentials
 from fapiao.schemas.codec import Codec
-from fapiao.schemas.records import InvoiceEvent, InvoiceState
+from fapiao.schemas.records import InvoiceEvent, InvoiceState, Status
 from fapiao.schemas.registry import codec_for
 from fapiao.settings import Settings
 from fapiao.streams.dlq import dead_letter
@@ -34,6 +37,9 @@ EVENT_TYPE_HEADER = "fapiao-event-type"
 # Decoded rows kept for serials in progress. A cache, not the truth (the table is): bounded, since a
 # burst of 100,000 requests puts 100,000 serials in progress at once.
 LIVE_ROWS = 5000
+
+_CALLING = frozenset({Status.SUBMITTING, Status.QUERYING})
+_PARTITIONER = DefaultPartitioner()
 
 log = logging.getLogger("fapiao.streams")
 
@@ -54,6 +60,10 @@ class Pipeline:
     index_stale: bool = True
     # decoded rows of serials still in progress (bounded by what is in flight); cleared on rebalance
     live: dict[str, InvoiceState] = field(default_factory=dict)
+    # serial owed a provider call (submitting, querying) -> (its partition, when its row was written)
+    calling: dict[str, tuple[int, float]] = field(default_factory=dict)
+    # partition of the events topic -> timestamp of the newest transition in a batch the issue agent finished
+    reached: dict[int, float] = field(default_factory=dict)
     # partitions the commit watchdog found stalled; readiness fails while any is
     stalled: list[str] = field(default_factory=list)
     metrics: WorkerMetrics = field(default_factory=WorkerMetrics)
@@ -93,17 +103,43 @@ class Pipeline:
             self.live[row.serial] = row
             if len(self.live) > LIVE_ROWS:
                 del self.live[next(iter(self.live))]  # the table still has it, encoded
-        self.track_due(row)
+        self.track_row(row, written_at=time.time())
 
-    def track_due(self, state: InvoiceState | None) -> None:
-        """Keep the reconcile timer's index (and the in-doubt count) in step with a serial's new state."""
-        if state is None:
-            return
+    def track_row(self, state: InvoiceState, written_at: float = 0.0) -> None:
+        """Keep the reconcile timer's index, the serials owed a call and the in-doubt count in step with a
+        serial's new state (`written_at`: when its row was written; 0 when read back after a recovery)."""
         self.metrics.row(state)
         if state.due_at is not None and not state.status.terminal:
             self.due[state.serial] = state.due_at
         else:
             self.due.pop(state.serial, None)
+        if state.status in _CALLING:
+            self.calling[state.serial] = (self.partition_of(state.serial), written_at)
+        else:
+            self.calling.pop(state.serial, None)
+
+    def partition_of(self, serial: str) -> int:
+        """The partition of a serial's records on every topic (murmur2, as faust and our producers place keys)."""
+        partitions = self._partitions
+        return _PARTITIONER(serial.encode("utf-8"), partitions, partitions)  # type: ignore[no-any-return]
+
+    @cached_property
+    def _partitions(self) -> list[int]:
+        return list(range(self.settings.partitions))
+
+    def forget_rows(self) -> None:
+        """Before the rows this worker holds are read again (after recovery): start every index afresh."""
+        self.due.clear()
+        self.calling.clear()
+        self.metrics.forget_rows()
+
+    def offsets(self, roles: tuple[str, ...]) -> dict[Any, tuple[int | None, int]]:
+        """(committed offset, highwater) of each assigned partition of these topics."""
+        consumer = self.app.consumer
+        names = {self.topics[role].get_topic_name() for role in roles}
+        # faust keeps the last committed offset per partition only in this attribute.
+        return {tp: (consumer._committed_offset.get(tp), consumer.highwater(tp) or 0)
+                for tp in consumer.assignment() if tp.topic in names}
 
 
 def _serial_of(key: bytes | None) -> str | None:

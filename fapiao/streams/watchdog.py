@@ -20,6 +20,7 @@ __all__ = ["CommitWatch", "install"]
 
 log = logging.getLogger("fapiao.watchdog")
 _EXIT_STALLED = 4
+SOURCES = ("requests", "signals", "events", "callbacks")
 
 
 @dataclass
@@ -46,16 +47,12 @@ class CommitWatch:
 def install(pipeline: Pipeline) -> None:
     settings = pipeline.settings
     watch = CommitWatch(settings.watchdog_stall_s)
-    sources = {pipeline.topics[role].get_topic_name() for role in ("requests", "signals", "events", "callbacks")}
 
     @pipeline.app.timer(min(5.0, settings.watchdog_stall_s / 4), name="watch_commits")
     async def watch_commits() -> None:
-        consumer = pipeline.app.consumer
-        assigned = {tp for tp in consumer.assignment() if tp.topic in sources}
-        watch.forget_all_but(set(assigned))
+        offsets = pipeline.offsets(SOURCES)
+        watch.forget_all_but(set(offsets))
         now = time.monotonic()
-        # faust keeps the last committed offset per partition only in this attribute.
-        offsets = {tp: (consumer._committed_offset.get(tp), consumer.highwater(tp) or 0) for tp in assigned}
         pipeline.metrics.lag.replace({(tp.topic, str(tp.partition)): max(0, high - (done or 0))
                                       for tp, (done, high) in offsets.items()})
         stalled = {tp: watch.observe(tp, done, high, now) for tp, (done, high) in offsets.items()}
