@@ -54,6 +54,7 @@ async def fold_batch(pipeline: Pipeline, batch: list[EventT], validate: Validato
     await asyncio.gather(*sent)  # Step 1.
     for row in rows.values():  # Step 2.
         pipeline.put_state(row)
+    pipeline.finished("signals", batch)
 
 
 def install(pipeline: Pipeline, validate: Validator) -> None:

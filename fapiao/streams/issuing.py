@@ -98,9 +98,7 @@ async def issue_batch(pipeline: Pipeline, providers: dict[str, Provider], gate: 
                       batch: list[EventT]) -> None:
     due: list[InvoiceEvent] = []
     seen: set[tuple[str, int]] = set()
-    newest: dict[int, float] = {}
     for event in batch:
-        newest[event.message.partition] = max(newest.get(event.message.partition, 0.0), event.message.timestamp)
         kind = _header(event, EVENT_TYPE_HEADER)
         if kind is not None and kind not in _CALL_TYPES:
             continue  # most transitions ask nothing of the provider: don't decode them
@@ -116,7 +114,7 @@ async def issue_batch(pipeline: Pipeline, providers: dict[str, Provider], gate: 
     signals = await asyncio.gather(*(call_provider(providers, gate, transition) for transition in due))
     for signal in signals:
         await pipeline.send("signals", signal.serial, signal)
-    pipeline.reached.update(newest)  # the reconcile timer's sign that these serials had their turn
+    pipeline.finished("events", batch)  # the reconcile timer's sign that these serials had their turn
 
 
 def install(pipeline: Pipeline, providers: dict[str, Provider]) -> SellerGate:

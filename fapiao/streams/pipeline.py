@@ -13,9 +13,9 @@ import logging
 import os
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import cached_property
-from typing import Any, Awaitable
+from typing import Any, Awaitable, NamedTuple
 
 import faust
 from aiokafka.partitioner import DefaultPartitioner
@@ -31,7 +31,7 @@ from fapiao.streams.lifecycle import Policy
 from fapiao.streams.metrics import WorkerMetrics
 from fapiao.streams.topics import ROLES, TABLE_NAME, topic_name
 
-__all__ = ["Pipeline", "create_pipeline", "run_batch", "EVENT_TYPE_HEADER"]
+__all__ = ["Pipeline", "Due", "create_pipeline", "run_batch", "EVENT_TYPE_HEADER"]
 
 EVENT_TYPE_HEADER = "fapiao-event-type"
 # Decoded rows kept for serials in progress. A cache, not the truth (the table is): bounded, since a
@@ -42,6 +42,15 @@ _CALLING = frozenset({Status.SUBMITTING, Status.QUERYING})
 _PARTITIONER = DefaultPartitioner()
 
 log = logging.getLogger("fapiao.streams")
+
+
+class Due(NamedTuple):
+    """A serial the reconcile timer looks at again: when (epoch seconds), in which partition, and, when its
+    row owes a provider call (submitting, querying), since when (epoch seconds; 0 after a recovery)."""
+
+    at: float
+    partition: int
+    owed_call_since: float | None
 
 
 @dataclass
@@ -55,15 +64,13 @@ class Pipeline:
     table: faust.Table
     policy: Policy
     # serial -> when the reconcile timer should look at it again; rebuilt from the table on recovery
-    due: dict[str, datetime] = field(default_factory=dict)
+    due: dict[str, Due] = field(default_factory=dict)
     # set when rows arrive by recovery: the reconcile timer then rebuilds its index from the table
     index_stale: bool = True
     # decoded rows of serials still in progress (bounded by what is in flight); cleared on rebalance
     live: dict[str, InvoiceState] = field(default_factory=dict)
-    # serial owed a provider call (submitting, querying) -> (its partition, when its row was written)
-    calling: dict[str, tuple[int, float]] = field(default_factory=dict)
-    # partition of the events topic -> timestamp of the newest transition in a batch the issue agent finished
-    reached: dict[int, float] = field(default_factory=dict)
+    # role ("signals", "events") -> partition -> timestamp of the newest record in a batch its agent finished
+    read_to: dict[str, dict[int, float]] = field(default_factory=lambda: {"signals": {}, "events": {}})
     # partitions the commit watchdog found stalled; readiness fails while any is
     stalled: list[str] = field(default_factory=list)
     metrics: WorkerMetrics = field(default_factory=WorkerMetrics)
@@ -106,17 +113,27 @@ class Pipeline:
         self.track_row(row, written_at=time.time())
 
     def track_row(self, state: InvoiceState, written_at: float = 0.0) -> None:
-        """Keep the reconcile timer's index, the serials owed a call and the in-doubt count in step with a
-        serial's new state (`written_at`: when its row was written; 0 when read back after a recovery)."""
+        """Keep the reconcile timer's index and the in-doubt count in step with a serial's new state
+        (`written_at`: when its row was written; 0 when read back after a recovery)."""
         self.metrics.row(state)
         if state.due_at is not None and not state.status.terminal:
-            self.due[state.serial] = state.due_at
+            self.due[state.serial] = Due(state.due_at.timestamp(), self.partition_of(state.serial),
+                                         written_at if state.status in _CALLING else None)
         else:
             self.due.pop(state.serial, None)
-        if state.status in _CALLING:
-            self.calling[state.serial] = (self.partition_of(state.serial), written_at)
-        else:
-            self.calling.pop(state.serial, None)
+
+    def forget_rows(self) -> None:
+        """Before the rows this worker holds are read again (after recovery): start every index afresh."""
+        self.due.clear()
+        self.metrics.forget_rows()
+
+    def finished(self, role: str, batch: list[EventT]) -> None:
+        """An agent finished a batch read from `role`'s topic: note how far it has read, by record time."""
+        progress = self.read_to[role]
+        for event in batch:
+            message = event.message
+            if message.timestamp > progress.get(message.partition, 0.0):
+                progress[message.partition] = message.timestamp
 
     def partition_of(self, serial: str) -> int:
         """The partition of a serial's records on every topic (murmur2, as faust and our producers place keys)."""
@@ -126,12 +143,6 @@ class Pipeline:
     @cached_property
     def _partitions(self) -> list[int]:
         return list(range(self.settings.partitions))
-
-    def forget_rows(self) -> None:
-        """Before the rows this worker holds are read again (after recovery): start every index afresh."""
-        self.due.clear()
-        self.calling.clear()
-        self.metrics.forget_rows()
 
     def offsets(self, roles: tuple[str, ...]) -> dict[Any, tuple[int | None, int]]:
         """(committed offset, highwater) of each assigned partition of these topics."""

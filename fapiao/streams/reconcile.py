@@ -4,13 +4,17 @@ without a callback, a seller paused) and sends each a DUE signal. The fold decid
 The timer works from an in-memory index of due times that the invoice agent keeps; after a
 recovery or a rebalance the index is rebuilt from the table.
 
-A serial owed a call (submitting, querying) is not chased while its call is most likely still waiting
-its turn: its partition of the events topic has records left to read, and the issue agent has not yet
-finished a batch holding a transition written after the serial's row. A query then would only add
-work to the queue that delays it; under a backlog of 100,000 requests such queries were most of what
-the issue agent did. Once the agent is past the serial, or has nothing left to read, a serial still
-owed a call past its time is the case the safety net is for. A partition that never drains is the
-watchdog's to restart.
+Before it chases a serial, the timer makes sure the serial is not merely waiting its turn, judged by
+each agent's progress through its partition (the time of the newest record in a batch it finished):
+
+- an answer may be unread: the serial's partition of `fapiao.signals` has unread records, and the fold
+  has not yet finished one sent after the serial fell due;
+- its call may be unread: the serial owes a provider call (submitting, querying), its partition of
+  `fapiao.events` has unread records, and the issue agent has not finished one written after the row.
+
+Under a burst of 100,000 requests either case turned thousands of queued serials into queries, work
+that only delayed the queue further. Once an agent is past the serial, or has nothing left to read, a
+serial still due is what the timer is for. A partition that never drains is the watchdog's to restart.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from typing import Any, Mapping
 
 from fapiao import clock
 from fapiao.schemas.records import InvoiceState, Signal, SignalKind
-from fapiao.streams.pipeline import Pipeline
+from fapiao.streams.pipeline import Due, Pipeline
 
 __all__ = ["install", "rebuild_due_index", "queued_partitions", "waits_its_turn"]
 
@@ -47,14 +51,17 @@ def queued_partitions(offsets: Mapping[Any, tuple[int | None, int]]) -> set[int]
     return {tp.partition for tp, (committed, highwater) in offsets.items() if highwater > (committed or 0)}
 
 
-def waits_its_turn(owed: tuple[int, float] | None, queued: set[int], reached: Mapping[int, float]) -> bool:
-    """Whether a serial owed a call, (partition, when its row was written), is most likely still queued
-    for the issue agent: its partition has transitions left to read, and no batch the agent finished
-    held one written after the serial's row."""
-    if owed is None:
-        return False
-    partition, written_at = owed
-    return partition in queued and reached.get(partition, 0.0) < written_at
+def waits_its_turn(due: Due, unread: Mapping[str, set[int]], read_to: Mapping[str, Mapping[int, float]]) -> bool:
+    """Whether a due serial is most likely still queued for an agent (see the module docstring).
+
+    `unread`: by role, the partitions with records past the committed offset; `read_to`: by role and
+    partition, the time of the newest record in a batch the role's agent finished.
+    """
+    partition = due.partition
+    if partition in unread["signals"] and read_to["signals"].get(partition, 0.0) < due.at:
+        return True
+    return (due.owed_call_since is not None and partition in unread["events"]
+            and read_to["events"].get(partition, 0.0) < due.owed_call_since)
 
 
 def install(pipeline: Pipeline) -> None:
@@ -68,14 +75,15 @@ def install(pipeline: Pipeline) -> None:
             await rebuild_due_index(pipeline)
             pipeline.index_stale = False
         now = clock.now()
-        queued = queued_partitions(pipeline.offsets(("events",)))
-        for serial, due_at in list(pipeline.due.items()):
-            if due_at > now or waits_its_turn(pipeline.calling.get(serial), queued, pipeline.reached):
+        moment = now.timestamp()
+        unread = {role: queued_partitions(pipeline.offsets((role,))) for role in ("signals", "events")}
+        for serial, due in list(pipeline.due.items()):
+            if due.at > moment or waits_its_turn(due, unread, pipeline.read_to):
                 continue
             previous = signalled.get(serial)
-            if previous and previous[0] == due_at and now - previous[1] < resend_after:
+            if previous and previous[0] == due.at and now - previous[1] < resend_after:
                 continue
-            signalled[serial] = (due_at, now)
+            signalled[serial] = (due.at, now)
             await pipeline.send("signals", serial, Signal(serial=serial, kind=SignalKind.DUE, at=now,
                                                           source="reconcile"))
         for serial in [s for s in signalled if s not in pipeline.due]:

@@ -1,4 +1,4 @@
-"""The safety net leaves alone a serial whose call is most likely still queued for the issue agent."""
+"""The reconcile timer leaves alone a due serial that is most likely still queued for an agent."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import NamedTuple
 
 import pytest
 
+from fapiao.streams.pipeline import Due
 from fapiao.streams.reconcile import queued_partitions, waits_its_turn
 
 
@@ -19,15 +20,33 @@ def test_a_partition_is_queued_while_its_highwater_is_past_the_committed_offset(
     assert queued_partitions(offsets) == {1, 2}
 
 
-@pytest.mark.parametrize(("owed", "queued", "reached", "waits"), [
-    (None, {0}, {}, False),  # owed no call (accepted, in doubt, retry wait ...): chase when due
-    ((0, 100.0), {0}, {}, True),  # queued, and the issue agent has finished nothing there yet
-    ((0, 100.0), {0}, {0: 99.0}, True),  # it finished only transitions written before this row
-    ((0, 100.0), {0}, {0: 101.0}, False),  # it is past this serial: the call went, its answer is late
-    ((0, 100.0), {1}, {}, False),  # nothing left to read in the serial's partition
-    ((0, 100.0), set(), {}, False),
-    ((2, 0.0), {2}, {2: 0.0}, False),  # read back after a recovery: no written time, chase as before
+DUE_AT, WRITTEN = 200.0, 100.0
+
+
+@pytest.mark.parametrize(("unread_signals", "folded_to", "waits"), [
+    (set(), {}, False),  # nothing left to read: chase
+    ({1}, {}, False),  # another partition is behind, not this one
+    ({0}, {}, True),  # unread signals, and the fold has finished none yet: an answer may be among them
+    ({0}, {0: DUE_AT - 1}, True),  # it has folded only signals sent before the serial fell due
+    ({0}, {0: DUE_AT}, False),  # it is past the moment the serial fell due: no earlier answer is unread
 ])
-def test_a_serial_owed_a_call_waits_only_while_its_transition_is_unread(
-        owed: tuple[int, float] | None, queued: set[int], reached: dict[int, float], waits: bool) -> None:
-    assert waits_its_turn(owed, queued, reached) is waits
+def test_a_due_serial_waits_while_an_answer_sent_before_it_fell_due_may_be_unread(
+        unread_signals: set[int], folded_to: dict[int, float], waits: bool) -> None:
+    due = Due(at=DUE_AT, partition=0, owed_call_since=None)
+    assert waits_its_turn(due, {"signals": unread_signals, "events": {0}}, {"signals": folded_to, "events": {}}) is waits
+
+
+@pytest.mark.parametrize(("owed_since", "unread_events", "called_to", "waits"), [
+    (None, {0}, {}, False),  # owes no call (accepted, in doubt, retry wait ...): chase when due
+    (WRITTEN, {0}, {}, True),  # queued, and the issue agent has finished nothing there yet
+    (WRITTEN, {0}, {0: WRITTEN - 1}, True),  # it finished only transitions written before this row
+    (WRITTEN, {0}, {0: WRITTEN + 1}, False),  # it is past this serial: the call went, its answer is late
+    (WRITTEN, {1}, {}, False),  # nothing left to read in the serial's partition
+    (WRITTEN, set(), {}, False),
+    (0.0, {0}, {}, False),  # read back after a recovery: no written time, chase as before
+])
+def test_a_serial_owed_a_call_waits_only_while_its_transition_may_be_unread(
+        owed_since: float | None, unread_events: set[int], called_to: dict[int, float], waits: bool) -> None:
+    due = Due(at=DUE_AT, partition=0, owed_call_since=owed_since)
+    read_to = {"signals": {0: DUE_AT}, "events": called_to}
+    assert waits_its_turn(due, {"signals": set(), "events": unread_events}, read_to) is waits
