@@ -52,3 +52,4 @@ def install(pipeline: Pipeline, parsers: dict[str, CallbackParser]) -> None:
                 await read_one(pipeline, parsers, event)
             except Exception as exc:  # MalformedCallback and anything else: keep the partition flowing
                 await pipeline.dead_letter(event, f"{type(exc).__name__}: {exc}", stage="callback")
+            pipeline.finished("callbacks", (event,))

@@ -7,8 +7,9 @@ recovery or a rebalance the index is rebuilt from the table.
 Before it chases a serial, the timer makes sure the serial is not merely waiting its turn, judged by
 each agent's progress through its partition (the time of the newest record in a batch it finished):
 
-- an answer may be unread: the serial's partition of `fapiao.signals` has unread records, and the fold
-  has not yet finished one sent after the serial fell due;
+- an answer may be unread: the serial's partition of `fapiao.signals` (or of `fapiao.callbacks`) has
+  unread records, and the fold (or the callback agent) has not yet finished one sent after the serial
+  fell due;
 - its call may be unread: the serial owes a provider call (submitting, querying), its partition of
   `fapiao.events` has unread records, and the issue agent has not finished one written after the row.
 
@@ -28,6 +29,9 @@ from fapiao.schemas.records import InvoiceState, Signal, SignalKind
 from fapiao.streams.pipeline import Due, Pipeline
 
 __all__ = ["install", "rebuild_due_index", "queued_partitions", "waits_its_turn"]
+
+# where an answer for a serial can wait unread: a signal, or a callback the callback agent has not read
+ANSWERS = ("signals", "callbacks")
 
 
 async def rebuild_due_index(pipeline: Pipeline) -> None:
@@ -58,7 +62,7 @@ def waits_its_turn(due: Due, unread: Mapping[str, set[int]], read_to: Mapping[st
     partition, the time of the newest record in a batch the role's agent finished.
     """
     partition = due.partition
-    if partition in unread["signals"] and read_to["signals"].get(partition, 0.0) < due.at:
+    if any(partition in unread[role] and read_to[role].get(partition, 0.0) < due.at for role in ANSWERS):
         return True
     return (due.owed_call_since is not None and partition in unread["events"]
             and read_to["events"].get(partition, 0.0) < due.owed_call_since)
@@ -76,7 +80,7 @@ def install(pipeline: Pipeline) -> None:
             pipeline.index_stale = False
         now = clock.now()
         moment = now.timestamp()
-        unread = {role: queued_partitions(pipeline.offsets((role,))) for role in ("signals", "events")}
+        unread = {role: queued_partitions(pipeline.offsets((role,))) for role in (*ANSWERS, "events")}
         for serial, due in list(pipeline.due.items()):
             if due.at > moment or waits_its_turn(due, unread, pipeline.read_to):
                 continue

@@ -23,17 +23,20 @@ def test_a_partition_is_queued_while_its_highwater_is_past_the_committed_offset(
 DUE_AT, WRITTEN = 200.0, 100.0
 
 
-@pytest.mark.parametrize(("unread_signals", "folded_to", "waits"), [
+@pytest.mark.parametrize("role", ["signals", "callbacks"])
+@pytest.mark.parametrize(("unread_partitions", "read_to", "waits"), [
     (set(), {}, False),  # nothing left to read: chase
     ({1}, {}, False),  # another partition is behind, not this one
-    ({0}, {}, True),  # unread signals, and the fold has finished none yet: an answer may be among them
-    ({0}, {0: DUE_AT - 1}, True),  # it has folded only signals sent before the serial fell due
+    ({0}, {}, True),  # unread records, and the agent has finished none yet: an answer may be among them
+    ({0}, {0: DUE_AT - 1}, True),  # it has finished only records sent before the serial fell due
     ({0}, {0: DUE_AT}, False),  # it is past the moment the serial fell due: no earlier answer is unread
 ])
 def test_a_due_serial_waits_while_an_answer_sent_before_it_fell_due_may_be_unread(
-        unread_signals: set[int], folded_to: dict[int, float], waits: bool) -> None:
+        role: str, unread_partitions: set[int], read_to: dict[int, float], waits: bool) -> None:
     due = Due(at=DUE_AT, partition=0, owed_call_since=None)
-    assert waits_its_turn(due, {"signals": unread_signals, "events": {0}}, {"signals": folded_to, "events": {}}) is waits
+    unread = {"signals": set(), "callbacks": set(), "events": {0}, role: unread_partitions}
+    progress = {"signals": {}, "callbacks": {}, "events": {}, role: read_to}
+    assert waits_its_turn(due, unread, progress) is waits
 
 
 @pytest.mark.parametrize(("owed_since", "unread_events", "called_to", "waits"), [
@@ -48,5 +51,5 @@ def test_a_due_serial_waits_while_an_answer_sent_before_it_fell_due_may_be_unrea
 def test_a_serial_owed_a_call_waits_only_while_its_transition_may_be_unread(
         owed_since: float | None, unread_events: set[int], called_to: dict[int, float], waits: bool) -> None:
     due = Due(at=DUE_AT, partition=0, owed_call_since=owed_since)
-    read_to = {"signals": {0: DUE_AT}, "events": called_to}
-    assert waits_its_turn(due, {"signals": set(), "events": unread_events}, read_to) is waits
+    read_to = {"signals": {0: DUE_AT}, "callbacks": {}, "events": called_to}
+    assert waits_its_turn(due, {"signals": set(), "callbacks": set(), "events": unread_events}, read_to) is waits
