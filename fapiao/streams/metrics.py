@@ -6,6 +6,7 @@
     fapiao_provider_call_seconds{provider,operation}   provider HTTP latency, operation submit | query
     fapiao_provider_calls_in_flight{provider}      provider calls waiting for an answer now
     fapiao_in_doubt_serials                        serials this worker holds whose state is in_doubt
+    fapiao_due_signals_total                       DUE signals the reconcile timer sent (retries, queries, rechecks)
     fapiao_consumer_lag{topic,partition}           highwater − committed offset, per assigned partition
 
 The README's Operations section says what each one means for an operator.
@@ -42,6 +43,8 @@ class WorkerMetrics:
         self.in_flight = registry.gauge("fapiao_provider_calls_in_flight", "Provider calls waiting for an answer.",
                                         ("provider",))
         self.in_doubt = registry.gauge("fapiao_in_doubt_serials", "Serials held here whose state is in_doubt.")
+        self.due_signals = registry.counter("fapiao_due_signals_total",
+                                            "DUE signals the reconcile timer sent (retries, queries, rechecks).")
         self.lag = registry.gauge("fapiao_consumer_lag", "Highwater minus committed offset, per partition.",
                                   ("topic", "partition"))
         self._in_doubt: set[str] = set()

@@ -21,14 +21,13 @@ serial still due is what the timer is for. A partition that never drains is the 
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 from typing import Any, Mapping
 
 from fapiao import clock
 from fapiao.schemas.records import InvoiceState, Signal, SignalKind
 from fapiao.streams.pipeline import Due, Pipeline
 
-__all__ = ["install", "rebuild_due_index", "queued_partitions", "waits_its_turn"]
+__all__ = ["install", "rebuild_due_index", "queued_partitions", "waits_its_turn", "unanswered"]
 
 # where an answer for a serial can wait unread: a signal, or a callback the callback agent has not read
 ANSWERS = ("signals", "callbacks")
@@ -68,10 +67,22 @@ def waits_its_turn(due: Due, unread: Mapping[str, set[int]], read_to: Mapping[st
             and read_to["events"].get(partition, 0.0) < due.owed_call_since)
 
 
+def unanswered(due: Due, sent: tuple[float, float] | None, moment: float, resend_after_s: float,
+               unread: Mapping[str, set[int]], read_to: Mapping[str, Mapping[int, float]]) -> bool:
+    """Whether the DUE signal sent for this due time, `sent` = (due time, when sent), needs sending again:
+    none was sent for it, or the fold has read past the one sent and the serial is still due after
+    `resend_after_s`. A DUE still unread in a backlog is not sent again: each copy would be read too."""
+    if sent is None or sent[0] != due.at:
+        return True
+    partition = due.partition
+    read = partition not in unread["signals"] or read_to["signals"].get(partition, 0.0) >= sent[1]
+    return read and moment - sent[1] >= resend_after_s
+
+
 def install(pipeline: Pipeline) -> None:
     interval = pipeline.settings.reconcile_interval_s
-    resend_after = timedelta(seconds=max(5 * interval, 5))
-    signalled: dict[str, tuple] = {}  # serial -> (due_at, when signalled): one DUE per due time, resent if unanswered
+    resend_after_s = max(5 * interval, 5.0)
+    signalled: dict[str, tuple[float, float]] = {}  # serial -> (due time, when its DUE was sent), epoch seconds
 
     @pipeline.app.timer(interval, name="reconcile")
     async def reconcile() -> None:
@@ -82,12 +93,11 @@ def install(pipeline: Pipeline) -> None:
         moment = now.timestamp()
         unread = {role: queued_partitions(pipeline.offsets((role,))) for role in (*ANSWERS, "events")}
         for serial, due in list(pipeline.due.items()):
-            if due.at > moment or waits_its_turn(due, unread, pipeline.read_to):
+            if due.at > moment or waits_its_turn(due, unread, pipeline.read_to) or not unanswered(
+                    due, signalled.get(serial), moment, resend_after_s, unread, pipeline.read_to):
                 continue
-            previous = signalled.get(serial)
-            if previous and previous[0] == due.at and now - previous[1] < resend_after:
-                continue
-            signalled[serial] = (due.at, now)
+            signalled[serial] = (due.at, moment)
+            pipeline.metrics.due_signals.inc()
             await pipeline.send("signals", serial, Signal(serial=serial, kind=SignalKind.DUE, at=now,
                                                           source="reconcile"))
         for serial in [s for s in signalled if s not in pipeline.due]:

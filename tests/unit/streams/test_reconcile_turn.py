@@ -7,7 +7,7 @@ from typing import NamedTuple
 import pytest
 
 from fapiao.streams.pipeline import Due
-from fapiao.streams.reconcile import queued_partitions, waits_its_turn
+from fapiao.streams.reconcile import queued_partitions, unanswered, waits_its_turn
 
 
 class TP(NamedTuple):
@@ -53,3 +53,23 @@ def test_a_serial_owed_a_call_waits_only_while_its_transition_may_be_unread(
     due = Due(at=DUE_AT, partition=0, owed_call_since=owed_since)
     read_to = {"signals": {0: DUE_AT}, "callbacks": {}, "events": called_to}
     assert waits_its_turn(due, {"signals": set(), "callbacks": set(), "events": unread_events}, read_to) is waits
+
+
+NOW = 1000.0
+NOTHING_UNREAD = {"signals": set(), "callbacks": set(), "events": set()}
+
+
+@pytest.mark.parametrize(("sent", "unread_signals", "folded_to", "moment", "again"), [
+    (None, set(), {}, NOW, True),  # never sent: send
+    ((DUE_AT - 50, NOW - 60), set(), {}, NOW, True),  # sent for an earlier due time: this one is new
+    ((DUE_AT, NOW - 1), set(), {}, NOW, False),  # sent a moment ago: give the fold time
+    ((DUE_AT, NOW - 60), set(), {}, NOW, True),  # read long since, still due: it went missing
+    ((DUE_AT, NOW - 60), {0}, {0: NOW - 61}, NOW, False),  # still unread in a backlog: one copy is enough
+    ((DUE_AT, NOW - 60), {0}, {0: NOW - 60}, NOW, True),  # the fold has read past it
+])
+def test_a_due_signal_is_sent_again_only_once_the_fold_has_read_past_it(
+        sent: tuple[float, float] | None, unread_signals: set[int], folded_to: dict[int, float], moment: float,
+        again: bool) -> None:
+    due = Due(at=DUE_AT, partition=0, owed_call_since=None)
+    unread = {**NOTHING_UNREAD, "signals": unread_signals}
+    assert unanswered(due, sent, moment, 5.0, unread, {"signals": folded_to, "callbacks": {}, "events": {}}) is again
