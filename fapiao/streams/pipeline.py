@@ -146,13 +146,22 @@ class Pipeline:
     def _partitions(self) -> list[int]:
         return list(range(self.settings.partitions))
 
-    def offsets(self, roles: tuple[str, ...]) -> dict[Any, tuple[int | None, int]]:
-        """(committed offset, highwater) of each assigned partition of these topics."""
+    async def offsets(self, roles: tuple[str, ...]) -> dict[Any, tuple[int | None, int]]:
+        """(committed offset, end offset) of each assigned partition of these topics.
+
+        The end is asked of the broker: the consumer's own highwater is only as fresh as its last fetch of
+        a partition, and faust stops fetching a partition whose buffer is full, which is when it is behind.
+        """
         consumer = self.app.consumer
         names = {self.topics[role].get_topic_name() for role in roles}
+        assigned = [tp for tp in consumer.assignment() if tp.topic in names]
+        try:
+            ends = await consumer.highwaters(*assigned) if assigned else {}
+        except Exception as exc:  # the consumer is starting, stopping or rebalancing: use what it last saw
+            log.debug("end offsets unavailable (%s); using the last fetched highwaters", type(exc).__name__)
+            ends = {tp: consumer.highwater(tp) for tp in assigned}
         # faust keeps the last committed offset per partition only in this attribute.
-        return {tp: (consumer._committed_offset.get(tp), consumer.highwater(tp) or 0)
-                for tp in consumer.assignment() if tp.topic in names}
+        return {tp: (consumer._committed_offset.get(tp), ends.get(tp) or 0) for tp in assigned}
 
 
 def _serial_of(key: bytes | None) -> str | None:

@@ -91,7 +91,7 @@ def install(pipeline: Pipeline) -> None:
             pipeline.index_stale = False
         now = clock.now()
         moment = now.timestamp()
-        unread = {role: queued_partitions(pipeline.offsets((role,))) for role in (*ANSWERS, "events")}
+        unread = {role: queued_partitions(await pipeline.offsets((role,))) for role in (*ANSWERS, "events")}
         for serial, due in list(pipeline.due.items()):
             if due.at > moment or waits_its_turn(due, unread, pipeline.read_to) or not unanswered(
                     due, signalled.get(serial), moment, resend_after_s, unread, pipeline.read_to):

@@ -50,7 +50,7 @@ def install(pipeline: Pipeline) -> None:
 
     @pipeline.app.timer(min(5.0, settings.watchdog_stall_s / 4), name="watch_commits")
     async def watch_commits() -> None:
-        offsets = pipeline.offsets(SOURCES)
+        offsets = await pipeline.offsets(SOURCES)
         watch.forget_all_but(set(offsets))
         now = time.monotonic()
         pipeline.metrics.lag.replace({(tp.topic, str(tp.partition)): max(0, high - (done or 0))
