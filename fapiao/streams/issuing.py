@@ -115,6 +115,9 @@ async def issue_batch(pipeline: Pipeline, providers: dict[str, Provider], gate: 
     for signal in signals:
         await pipeline.send("signals", signal.serial, signal)
     pipeline.finished("events", batch)  # the reconcile timer's sign that these serials had their turn
+    finished_at = time.time()
+    for transition in due:
+        pipeline.called[transition.serial] = finished_at
 
 
 def install(pipeline: Pipeline, providers: dict[str, Provider]) -> SellerGate:

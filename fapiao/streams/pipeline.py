@@ -71,6 +71,8 @@ class Pipeline:
     index_stale: bool = True
     # decoded rows of serials still in progress (bounded by what is in flight); cleared on rebalance
     live: dict[str, InvoiceState] = field(default_factory=dict)
+    # serial -> when the issue agent finished the batch that made its call; the answer is on its way
+    called: dict[str, float] = field(default_factory=dict)
     # role (signals, events, callbacks) -> partition -> time of the newest record its agent has finished
     read_to: dict[str, dict[int, float]] = field(default_factory=lambda: {role: {} for role in _PROGRESS_ROLES})
     # partitions the commit watchdog found stalled; readiness fails while any is
@@ -118,6 +120,7 @@ class Pipeline:
         """Keep the reconcile timer's index and the in-doubt count in step with a serial's new state
         (`written_at`: when its row was written; 0 when read back after a recovery)."""
         self.metrics.row(state)
+        self.called.pop(state.serial, None)  # answered, or a new call is owed: the last one no longer counts
         if state.due_at is not None and not state.status.terminal:
             self.due[state.serial] = Due(state.due_at.timestamp(), self.partition_of(state.serial),
                                          written_at if state.status in _CALLING else None)
@@ -127,6 +130,7 @@ class Pipeline:
     def forget_rows(self) -> None:
         """Before the rows this worker holds are read again (after recovery): start every index afresh."""
         self.due.clear()
+        self.called.clear()
         self.metrics.forget_rows()
 
     def finished(self, role: str, batch: Iterable[EventT]) -> None:

@@ -10,8 +10,11 @@ each agent's progress through its partition (the time of the newest record in a 
 - an answer may be unread: the serial's partition of `fapiao.signals` (or of `fapiao.callbacks`) has
   unread records, and the fold (or the callback agent) has not yet finished one sent after the serial
   fell due;
-- its call may be unread: the serial owes a provider call (submitting, querying), its partition of
-  `fapiao.events` has unread records, and the issue agent has not finished one written after the row.
+- it owes a provider call (submitting, querying) that was made: its answer may be unread, as long as
+  the serial's partition of `fapiao.signals` has unread records and the fold has not finished one sent
+  after the issue agent finished the call;
+- it owes a call not yet made: the call may be queued, as long as its partition of `fapiao.events` has
+  unread records and the issue agent has not finished one written after the row.
 
 Under a burst of 100,000 requests either case turned thousands of queued serials into queries, work
 that only delayed the queue further. Once an agent is past the serial, or has nothing left to read, a
@@ -54,17 +57,24 @@ def queued_partitions(offsets: Mapping[Any, tuple[int | None, int]]) -> set[int]
     return {tp.partition for tp, (committed, highwater) in offsets.items() if highwater > (committed or 0)}
 
 
-def waits_its_turn(due: Due, unread: Mapping[str, set[int]], read_to: Mapping[str, Mapping[int, float]]) -> bool:
+def waits_its_turn(due: Due, called_at: float | None, unread: Mapping[str, set[int]],
+                   read_to: Mapping[str, Mapping[int, float]]) -> bool:
     """Whether a due serial is most likely still queued for an agent (see the module docstring).
 
-    `unread`: by role, the partitions with records past the committed offset; `read_to`: by role and
-    partition, the time of the newest record in a batch the role's agent finished.
+    `called_at`: when the issue agent finished the serial's owed call, if it has; `unread`: by role, the
+    partitions with records past the committed offset; `read_to`: by role and partition, the time of
+    the newest record its agent has finished.
     """
-    partition = due.partition
-    if any(partition in unread[role] and read_to[role].get(partition, 0.0) < due.at for role in ANSWERS):
+    def behind(role: str, moment: float) -> bool:
+        return due.partition in unread[role] and read_to[role].get(due.partition, 0.0) < moment
+
+    if any(behind(role, due.at) for role in ANSWERS):
         return True
-    return (due.owed_call_since is not None and partition in unread["events"]
-            and read_to["events"].get(partition, 0.0) < due.owed_call_since)
+    if due.owed_call_since is None:
+        return False
+    if called_at is not None:
+        return behind("signals", called_at)
+    return behind("events", due.owed_call_since)
 
 
 def unanswered(due: Due, sent: tuple[float, float] | None, moment: float, resend_after_s: float,
@@ -93,8 +103,9 @@ def install(pipeline: Pipeline) -> None:
         moment = now.timestamp()
         unread = {role: queued_partitions(await pipeline.offsets((role,))) for role in (*ANSWERS, "events")}
         for serial, due in list(pipeline.due.items()):
-            if due.at > moment or waits_its_turn(due, unread, pipeline.read_to) or not unanswered(
-                    due, signalled.get(serial), moment, resend_after_s, unread, pipeline.read_to):
+            if due.at > moment or waits_its_turn(due, pipeline.called.get(serial), unread, pipeline.read_to):
+                continue
+            if not unanswered(due, signalled.get(serial), moment, resend_after_s, unread, pipeline.read_to):
                 continue
             signalled[serial] = (due.at, moment)
             pipeline.metrics.due_signals.inc()

@@ -36,7 +36,7 @@ def test_a_due_serial_waits_while_an_answer_sent_before_it_fell_due_may_be_unrea
     due = Due(at=DUE_AT, partition=0, owed_call_since=None)
     unread = {"signals": set(), "callbacks": set(), "events": {0}, role: unread_partitions}
     progress = {"signals": {}, "callbacks": {}, "events": {}, role: read_to}
-    assert waits_its_turn(due, unread, progress) is waits
+    assert waits_its_turn(due, None, unread, progress) is waits
 
 
 @pytest.mark.parametrize(("owed_since", "unread_events", "called_to", "waits"), [
@@ -52,7 +52,23 @@ def test_a_serial_owed_a_call_waits_only_while_its_transition_may_be_unread(
         owed_since: float | None, unread_events: set[int], called_to: dict[int, float], waits: bool) -> None:
     due = Due(at=DUE_AT, partition=0, owed_call_since=owed_since)
     read_to = {"signals": {0: DUE_AT}, "callbacks": {}, "events": called_to}
-    assert waits_its_turn(due, {"signals": set(), "callbacks": set(), "events": unread_events}, read_to) is waits
+    assert waits_its_turn(due, None, {"signals": set(), "callbacks": set(), "events": unread_events}, read_to) is waits
+
+
+CALLED = 300.0
+
+
+@pytest.mark.parametrize(("unread_signals", "folded_to", "waits"), [
+    ({0}, {0: CALLED - 1}, True),  # the answer the call sent may still be in the signals backlog
+    ({0}, {0: CALLED}, False),  # the fold has read past the moment the call finished: it is late
+    (set(), {}, False),  # nothing left to read: the answer went missing
+])
+def test_a_serial_whose_call_was_made_waits_while_its_answer_may_be_unread(
+        unread_signals: set[int], folded_to: dict[int, float], waits: bool) -> None:
+    due = Due(at=DUE_AT, partition=0, owed_call_since=WRITTEN)
+    unread = {"signals": unread_signals, "callbacks": set(), "events": {0}}  # events behind: would wait if uncalled
+    read_to = {"signals": folded_to or {0: DUE_AT}, "callbacks": {}, "events": {}}  # past the due time
+    assert waits_its_turn(due, CALLED, unread, read_to) is waits
 
 
 NOW = 1000.0
