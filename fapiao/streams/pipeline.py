@@ -231,7 +231,7 @@ def _policy(settings: Settings) -> Policy:
     )
 
 
-FETCH_MAX_WAIT_MS = 100
+FETCH_MAX_WAIT_MS = 50
 
 
 def _shorten_fetch_wait(ms: int) -> None:
