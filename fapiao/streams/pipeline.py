@@ -71,7 +71,8 @@ class Pipeline:
     index_stale: bool = True
     # decoded rows of serials still in progress (bounded by what is in flight); cleared on rebalance
     live: dict[str, InvoiceState] = field(default_factory=dict)
-    # serial -> when the issue agent finished the batch that made its call; the answer is on its way
+    # serial -> when the issue agent finished the batch that made its call; dropped when the fold next
+    # writes the serial's row (answered, or another call owed)
     called: dict[str, float] = field(default_factory=dict)
     # role (signals, events, callbacks) -> partition -> time of the newest record its agent has finished
     read_to: dict[str, dict[int, float]] = field(default_factory=lambda: {role: {} for role in _PROGRESS_ROLES})
@@ -114,13 +115,13 @@ class Pipeline:
             self.live[row.serial] = row
             if len(self.live) > LIVE_ROWS:
                 del self.live[next(iter(self.live))]  # the table still has it, encoded
+        self.called.pop(row.serial, None)  # the row moved on (answered, or a new call owed): that call is done
         self.track_row(row, written_at=time.time())
 
     def track_row(self, state: InvoiceState, written_at: float = 0.0) -> None:
         """Keep the reconcile timer's index and the in-doubt count in step with a serial's new state
-        (`written_at`: when its row was written; 0 when read back after a recovery)."""
+        (`written_at`: when its row was written; 0 when unknown, as for a row read back after a recovery)."""
         self.metrics.row(state)
-        self.called.pop(state.serial, None)  # answered, or a new call is owed: the last one no longer counts
         if state.due_at is not None and not state.status.terminal:
             self.due[state.serial] = Due(state.due_at.timestamp(), self.partition_of(state.serial),
                                          written_at if state.status in _CALLING else None)
@@ -130,7 +131,6 @@ class Pipeline:
     def forget_rows(self) -> None:
         """Before the rows this worker holds are read again (after recovery): start every index afresh."""
         self.due.clear()
-        self.called.clear()
         self.metrics.forget_rows()
 
     def finished(self, role: str, batch: Iterable[EventT]) -> None:
@@ -138,7 +138,7 @@ class Pipeline:
         progress = self.read_to[role]
         for event in batch:
             message = event.message
-            if message.timestamp > progress.get(message.partition, 0.0):
+            if (message.timestamp or 0.0) > progress.get(message.partition, 0.0):  # faust may give None
                 progress[message.partition] = message.timestamp
 
     def partition_of(self, serial: str) -> int:
@@ -163,9 +163,17 @@ class Pipeline:
             ends = await consumer.highwaters(*assigned) if assigned else {}
         except Exception as exc:  # the consumer is starting, stopping or rebalancing: use what it last saw
             log.debug("end offsets unavailable (%s); using the last fetched highwaters", type(exc).__name__)
-            ends = {tp: consumer.highwater(tp) for tp in assigned}
+            ends = {tp: _last_highwater(consumer, tp) for tp in assigned}
         # faust keeps the last committed offset per partition only in this attribute.
         return {tp: (consumer._committed_offset.get(tp), ends.get(tp) or 0) for tp in assigned}
+
+
+def _last_highwater(consumer: Any, tp: Any) -> int:
+    """What the consumer last saw of a partition's end; 0 (nothing to read) for one no longer assigned."""
+    try:
+        return consumer.highwater(tp) or 0  # type: ignore[no-any-return]
+    except Exception:  # aiokafka asserts the partition is assigned, and a rebalance may have moved it
+        return 0
 
 
 def _serial_of(key: bytes | None) -> str | None:

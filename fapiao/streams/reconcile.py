@@ -16,9 +16,12 @@ each agent's progress through its partition (the time of the newest record in a 
 - it owes a call not yet made: the call may be queued, as long as its partition of `fapiao.events` has
   unread records and the issue agent has not finished one written after the row.
 
-Under a burst of 100,000 requests either case turned thousands of queued serials into queries, work
+Under a burst of 100,000 requests these cases turned thousands of queued serials into queries, work
 that only delayed the queue further. Once an agent is past the serial, or has nothing left to read, a
 serial still due is what the timer is for. A partition that never drains is the watchdog's to restart.
+"Nothing left to read" means the committed offset has reached the broker's end offset; commits lag
+processing by up to the commit interval (1 s). A serial's own answer does not end its wait (it was
+sent before the call was noted): a later record, or a drained partition, does.
 """
 
 from __future__ import annotations
@@ -44,10 +47,13 @@ async def rebuild_due_index(pipeline: Pipeline) -> None:
     """
     owned = {tp.partition for tp in pipeline.app.assignor.assigned_actives()
              if tp.topic == pipeline.topics["signals"].get_topic_name()}
+    known = dict(pipeline.due)  # a row this worker wrote keeps its written time through a rebalance
     pipeline.forget_rows()
     for count, (key, raw) in enumerate(list(pipeline.table.items()), start=1):
         if raw and pipeline.partition_of(key.decode("utf-8")) in owned:
-            pipeline.track_row(pipeline.codec.decode(raw, InvoiceState))
+            row = pipeline.codec.decode(raw, InvoiceState)
+            before = known.get(row.serial)
+            pipeline.track_row(row, written_at=(before.owed_call_since or 0.0) if before else 0.0)
         if count % 500 == 0:
             await asyncio.sleep(0)
 
