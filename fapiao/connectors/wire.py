@@ -12,8 +12,8 @@ provider adds, explicitly, the ones it decides its own way (e.g. LocalProtocolEr
 from __future__ import annotations
 
 import json
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from decimal import Decimal
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 import httpx

@@ -31,7 +31,7 @@ from fapiao.streams.lifecycle import Policy
 from fapiao.streams.metrics import WorkerMetrics
 from fapiao.streams.topics import ROLES, TABLE_NAME, topic_name
 
-__all__ = ["Pipeline", "Due", "create_pipeline", "run_batch", "EVENT_TYPE_HEADER"]
+__all__ = ["Pipeline", "Due", "create_pipeline", "run_batch", "EVENT_TYPE_HEADER", "PROGRESS_ROLES"]
 
 EVENT_TYPE_HEADER = "fapiao-event-type"
 # Decoded rows kept for serials in progress. A cache, not the truth (the table is): bounded, since a
@@ -41,14 +41,14 @@ LIVE_ROWS = 2000
 
 _CALLING = frozenset({Status.SUBMITTING, Status.QUERYING})
 _PARTITIONER = DefaultPartitioner()
-_PROGRESS_ROLES = ("signals", "events", "callbacks")  # whose agents' progress the reconcile timer weighs
+PROGRESS_ROLES = ("signals", "events", "callbacks")  # whose agents' progress the reconcile timer weighs
 
 log = logging.getLogger("fapiao.streams")
 
 
 class Due(NamedTuple):
     """A serial the reconcile timer looks at again: when (epoch seconds), in which partition, and, when its
-    row owes a provider call (submitting, querying), since when (epoch seconds; 0 after a recovery)."""
+    row owes a provider call (submitting, querying), since when (epoch seconds; 0 when unknown)."""
 
     at: float
     partition: int
@@ -75,7 +75,7 @@ class Pipeline:
     # writes the serial's row (answered, or another call owed)
     called: dict[str, float] = field(default_factory=dict)
     # role (signals, events, callbacks) -> partition -> time of the newest record its agent has finished
-    read_to: dict[str, dict[int, float]] = field(default_factory=lambda: {role: {} for role in _PROGRESS_ROLES})
+    read_to: dict[str, dict[int, float]] = field(default_factory=lambda: {role: {} for role in PROGRESS_ROLES})
     # partitions the commit watchdog found stalled; readiness fails while any is
     stalled: list[str] = field(default_factory=list)
     metrics: WorkerMetrics = field(default_factory=WorkerMetrics)

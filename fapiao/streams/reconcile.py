@@ -31,7 +31,7 @@ from typing import Any, Mapping
 
 from fapiao import clock
 from fapiao.schemas.records import InvoiceState, Signal, SignalKind
-from fapiao.streams.pipeline import Due, Pipeline
+from fapiao.streams.pipeline import PROGRESS_ROLES, Due, Pipeline
 
 __all__ = ["install", "rebuild_due_index", "queued_partitions", "waits_its_turn", "unanswered"]
 
@@ -99,6 +99,7 @@ def install(pipeline: Pipeline) -> None:
     interval = pipeline.settings.reconcile_interval_s
     resend_after_s = max(5 * interval, 5.0)
     signalled: dict[str, tuple[float, float]] = {}  # serial -> (due time, when its DUE was sent), epoch seconds
+    names = {role: pipeline.topics[role].get_topic_name() for role in PROGRESS_ROLES}
 
     @pipeline.app.timer(interval, name="reconcile")
     async def reconcile() -> None:
@@ -107,7 +108,9 @@ def install(pipeline: Pipeline) -> None:
             pipeline.index_stale = False
         now = clock.now()
         moment = now.timestamp()
-        unread = {role: queued_partitions(await pipeline.offsets((role,))) for role in (*ANSWERS, "events")}
+        offsets = await pipeline.offsets(PROGRESS_ROLES)  # one end-offsets request for the three topics
+        unread = {role: queued_partitions({tp: ends for tp, ends in offsets.items() if tp.topic == name})
+                  for role, name in names.items()}
         for serial, due in list(pipeline.due.items()):
             if due.at > moment or waits_its_turn(due, pipeline.called.get(serial), unread, pipeline.read_to):
                 continue
