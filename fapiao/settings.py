@@ -68,7 +68,7 @@ KEYS: tuple[Key, ...] = (
     Key("FAPIAO_WEB_HOST", "127.0.0.1", "the worker's HTTP listen address (0.0.0.0 in a container)"),
     Key("FAPIAO_WEB_PORT", "8781", "the worker's HTTP port (state queries, health, metrics)"),
     Key("FAPIAO_DATA_DIR", "var", "local state of a worker (table store)"),
-    Key("FAPIAO_ISSUE_BATCH", "200", "most provider calls one issue batch keeps in flight"),
+    Key("FAPIAO_ISSUE_BATCH", "200", "most provider calls the issue agent keeps in flight at once"),
     Key("FAPIAO_PROVIDER_TIMEOUT_S", "10", "provider HTTP timeout; past it a submit is in doubt"),
     Key("FAPIAO_IN_DOUBT_GRACE_S", "5", "wait before querying a serial left in doubt"),
     Key("FAPIAO_PENDING_RECHECK_S", "60", "wait after acceptance before querying when no callback came"),

@@ -23,11 +23,14 @@ from fapiao.streams.outcomes import adopt, signal_for
 from fapiao.streams.pipeline import EVENT_TYPE_HEADER, Pipeline, run_batch
 from fapiao.streams.sellers import SellerGate
 
-__all__ = ["install", "call_provider"]
+__all__ = ["install", "call_provider", "call_all"]
 
 log = logging.getLogger("fapiao.issue")
 _CALLS = (EventType.SUBMITTING, EventType.QUERYING)
 _CALL_TYPES = {kind.value.encode() for kind in _CALLS}
+# A serial's happy path writes five transitions (received, validated, submitting, accepted, issued), one of
+# them a call: a batch of this many transitions per call in flight keeps FAPIAO_ISSUE_BATCH calls busy.
+TRANSITIONS_PER_CALL = 5
 
 
 def _header(event: EventT, name: str) -> bytes | None:
@@ -83,6 +86,18 @@ async def _call(provider: Provider, request: InvoiceRequest, querying: bool, ser
         return Outcome(OutcomeKind.IN_DOUBT, "client_error", f"{type(exc).__name__}: {exc}"[:500])
 
 
+async def call_all(providers: dict[str, Provider], gate: SellerGate, due: list[InvoiceEvent],
+                   limit: int) -> list[Signal]:
+    """Every due transition's call, at most `limit` in flight at once; the signals in the order of `due`."""
+    in_flight = asyncio.Semaphore(limit)
+
+    async def call(transition: InvoiceEvent) -> Signal:
+        async with in_flight:
+            return await call_provider(providers, gate, transition)
+
+    return await asyncio.gather(*(call(transition) for transition in due))
+
+
 def _stale(pipeline: Pipeline, transition: InvoiceEvent) -> bool:
     """A transition the serial has moved past: it is terminal, or a later attempt has begun.
 
@@ -111,7 +126,7 @@ async def issue_batch(pipeline: Pipeline, providers: dict[str, Provider], gate: 
                 and not _stale(pipeline, transition):
             seen.add((transition.serial, transition.seq))
             due.append(transition)
-    signals = await asyncio.gather(*(call_provider(providers, gate, transition) for transition in due))
+    signals = await call_all(providers, gate, due, pipeline.settings.issue_batch)
     for signal in signals:
         await pipeline.send("signals", signal.serial, signal)
     pipeline.finished("events", batch)  # the reconcile timer's sign that these serials had their turn
@@ -128,7 +143,7 @@ def install(pipeline: Pipeline, providers: dict[str, Provider]) -> SellerGate:
 
     @pipeline.app.agent(pipeline.topics["events"], name="issue_invoices")
     async def issue_invoices(stream: StreamT) -> None:
-        async for batch in stream.take_events(settings.issue_batch, within=0.02):
+        async for batch in stream.take_events(settings.issue_batch * TRANSITIONS_PER_CALL, within=0.02):
             await run_batch(issue_batch(pipeline, providers, gate, batch), "issue")
 
     return gate

@@ -1,10 +1,16 @@
-"""The issue agent's answer when a worker has no client for a request's provider."""
+"""The issue agent's calls: the answer when a worker has no client for a provider, and calls in flight."""
 
 from __future__ import annotations
 
+import asyncio
+from typing import Callable
+
+import pytest
+
 from fapiao import clock
-from fapiao.schemas.records import EventType, InvoiceEvent, SignalKind
-from fapiao.streams.issuing import call_provider
+from fapiao.connectors.provider import Outcome, OutcomeKind
+from fapiao.schemas.records import EventType, InvoiceEvent, InvoiceRequest, SignalKind
+from fapiao.streams.issuing import call_all, call_provider
 from fapiao.streams.sellers import SellerGate
 
 
@@ -17,3 +23,38 @@ async def test_an_unconfigured_provider_fails_a_submission_but_never_a_query(inv
     queried = await call_provider({}, SellerGate(), transition(EventType.QUERYING))
     assert (submitted.kind, submitted.code) == (SignalKind.FAILED, "provider_not_configured")
     assert (queried.kind, queried.code) == (SignalKind.IN_DOUBT, "provider_not_configured")
+
+
+class _CountingProvider:
+    """Answers every submit after a pause, noting how many calls were open at once."""
+
+    name = "kingdee"
+
+    def __init__(self) -> None:
+        self.open = 0
+        self.most_open = 0
+        self.served: list[str] = []
+
+    async def submit(self, request: InvoiceRequest) -> Outcome:
+        self.open += 1
+        self.most_open = max(self.most_open, self.open)
+        await asyncio.sleep(0.001)
+        self.open -= 1
+        self.served.append(request.serial)
+        return Outcome(OutcomeKind.ACCEPTED)
+
+    async def query(self, request: InvoiceRequest) -> Outcome:
+        raise AssertionError("a submission needs no query")
+
+
+@pytest.mark.parametrize(("calls", "limit"), [(1, 3), (7, 3), (20, 20), (50, 8)])
+async def test_a_batch_keeps_at_most_the_limit_in_flight_and_answers_every_call_in_order(
+        request_factory: Callable[..., InvoiceRequest], calls: int, limit: int) -> None:
+    provider = _CountingProvider()
+    due = [InvoiceEvent(serial=f"S{n}", seq=3, type=EventType.SUBMITTING, at=clock.now(), provider="kingdee",
+                        attempt=1, request=request_factory(serial=f"S{n}")) for n in range(calls)]
+    signals = await call_all({"kingdee": provider}, SellerGate(rate_per_s=1e6, burst=1e6), due, limit)
+    assert [signal.serial for signal in signals] == [transition.serial for transition in due]
+    assert {signal.kind for signal in signals} == {SignalKind.ACCEPTED}
+    assert sorted(provider.served) == sorted(transition.serial for transition in due)
+    assert provider.most_open == min(calls, limit)
