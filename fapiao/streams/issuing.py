@@ -20,7 +20,7 @@ from fapiao.connectors.provider import Outcome, OutcomeKind, Provider
 from fapiao.schemas.records import EventType, InvoiceEvent, InvoiceRequest, Signal
 from fapiao.streams.metrics import MeteredProvider
 from fapiao.streams.outcomes import adopt, signal_for
-from fapiao.streams.pipeline import EVENT_TYPE_HEADER, Pipeline, run_batch
+from fapiao.streams.pipeline import EVENT_TYPE_HEADER, ISSUE_WINDOW_S, Pipeline, run_batch
 from fapiao.streams.sellers import SellerGate
 
 __all__ = ["install", "call_provider", "call_all"]
@@ -143,7 +143,7 @@ def install(pipeline: Pipeline, providers: dict[str, Provider]) -> SellerGate:
 
     @pipeline.app.agent(pipeline.topics["events"], name="issue_invoices")
     async def issue_invoices(stream: StreamT) -> None:
-        async for batch in stream.take_events(settings.issue_batch * TRANSITIONS_PER_CALL, within=0.02):
+        async for batch in stream.take_events(settings.issue_batch * TRANSITIONS_PER_CALL, within=ISSUE_WINDOW_S):
             await run_batch(issue_batch(pipeline, providers, gate, batch), "issue")
 
     return gate

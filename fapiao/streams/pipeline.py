@@ -31,7 +31,8 @@ from fapiao.streams.lifecycle import Policy
 from fapiao.streams.metrics import WorkerMetrics
 from fapiao.streams.topics import ROLES, TABLE_NAME, topic_name
 
-__all__ = ["Pipeline", "Due", "create_pipeline", "run_batch", "EVENT_TYPE_HEADER", "PROGRESS_ROLES"]
+__all__ = ["Pipeline", "Due", "create_pipeline", "run_batch", "EVENT_TYPE_HEADER", "PROGRESS_ROLES", "BATCH_WINDOW_S",
+           "ISSUE_WINDOW_S"]
 
 EVENT_TYPE_HEADER = "fapiao-event-type"
 # Decoded rows kept for serials in progress. A cache, not the truth (the table is): bounded, since a
@@ -239,7 +240,12 @@ def _policy(settings: Settings) -> Policy:
     )
 
 
-FETCH_MAX_WAIT_MS = 50
+FETCH_MAX_WAIT_MS = 20
+# How long an agent gathers records into one batch: faust yields a `take_events` batch on this timer (or
+# when full), so a record waits half of it on average at each hop of an invoice. The issue agent waits
+# longer: each of its batches holds its calls until the slowest answers, so it needs big batches.
+BATCH_WINDOW_S = 0.005
+ISSUE_WINDOW_S = 0.02
 
 
 def _shorten_fetch_wait(ms: int) -> None:
