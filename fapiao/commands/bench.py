@@ -10,7 +10,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from fapiao.bench.pipeline import run_benchmark
+from fapiao.bench.pipeline import WARMUP, run_benchmark
 from fapiao.commands._common import settings_or_exit
 
 
@@ -21,8 +21,10 @@ from fapiao.commands._common import settings_or_exit
 @click.option("--provider", type=click.Choice(["kingdee", "yipiaoyun", "mixed"]), default="yipiaoyun",
               show_default=True)
 @click.option("--rate", default=0.0, type=float, help="publish at this many requests/s [as fast as possible]")
+@click.option("--warmup", default=WARMUP, show_default=True, type=click.IntRange(0, 100_000),
+              help="requests sent and answered before the clock starts (connections, first-time code paths)")
 @click.option("--json", "as_json", is_flag=True, help="end with one JSON object on stdout")
-def command(count: int, latency_ms: int, provider: str, rate: float, as_json: bool) -> None:
+def command(count: int, latency_ms: int, provider: str, rate: float, warmup: int, as_json: bool) -> None:
     """Publish COUNT valid requests through a real stack (embedded broker unless FAPIAO_KAFKA_BOOTSTRAP)
     and measure invoices/s end to end, latency percentiles, the consume→produce ceiling, worker CPU and RSS."""
     settings = settings_or_exit()
@@ -31,7 +33,7 @@ def command(count: int, latency_ms: int, provider: str, rate: float, as_json: bo
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task("results", total=count)
         figures = run_benchmark(settings, Path(tempfile.mkdtemp(prefix="fapiao-bench-")), count, latency_ms,
-                                provider, rate, progress=lambda new: bar.advance(task, new))
+                                provider, rate, progress=lambda new: bar.advance(task, new), warmup=warmup)
     if as_json:
         print(json.dumps(figures))
     else:

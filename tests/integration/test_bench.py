@@ -1,0 +1,34 @@
+"""`fapiao bench` as a user runs it: the real console script against the shared broker, checked for the
+shape and sense of its figures, never for their size (speed belongs to the README, not to a test)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fapiao.settings import Settings
+
+pytestmark = pytest.mark.integration
+
+FIGURES = {"count", "latency_ms", "invoices_per_s", "p50_ms", "p95_ms", "p99_ms", "ceiling_per_s", "ratio",
+           "worker_rss_mb"}
+
+
+def test_bench_answers_every_request_and_ends_with_its_figures_as_json(settings: Settings) -> None:
+    env = {**os.environ, "FAPIAO_KAFKA_BOOTSTRAP": settings.kafka_bootstrap or "",
+           "FAPIAO_TOPIC_PREFIX": settings.topic_prefix, "FAPIAO_APP_ID": settings.app_id}
+    bench = subprocess.run([str(Path(sys.executable).with_name("fapiao")), "bench", "--count", "40", "--warmup", "5",
+                            "--json"], capture_output=True, text=True, encoding="utf-8", timeout=300, check=False,
+                           env=env)
+    assert bench.returncode == 0, bench.stderr[-3000:]
+    figures = json.loads(bench.stdout.strip().splitlines()[-1])
+    assert FIGURES <= figures.keys()
+    assert (figures["count"], figures["warmup"], figures["pending"], figures["latency_ms"]) == (40, 5, 0, 0)
+    assert 0 < figures["p50_ms"] <= figures["p95_ms"] <= figures["p99_ms"]
+    assert figures["invoices_per_s"] > 0 and figures["ceiling_per_s"] > 0 and figures["worker_rss_mb"] > 0
+    assert figures["ratio"] == pytest.approx(figures["invoices_per_s"] / figures["ceiling_per_s"], abs=0.001)
