@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import struct
@@ -17,7 +18,7 @@ from hypothesis import strategies as st
 from schemas_support import T0, RegistryStub, every_record, minimal_records, request_shape
 
 from fapiao.schemas.codec import Codec, DecodeError, crc64_avro, schema_for
-from fapiao.schemas.convert import to_datum
+from fapiao.schemas.convert import to_avro_datum, to_datum
 from fapiao.exceptions import FapiaoStreamError
 from fapiao.schemas.records import (
     CallbackRecord,
@@ -171,6 +172,32 @@ def test_any_request_round_trips_in_every_record_that_carries_it(codec_factory, 
             back = codec.decode(codec.encode(record), type(record))
             assert back == record
             assert decimals_as_text(back) == decimals_as_text(record)  # the places written, not just the value
+
+
+@PROPERTY
+@given(request_strategy(), st.booleans())
+def test_a_record_written_around_its_request_is_the_bytes_of_one_whole_write(codec_factory, request: InvoiceRequest,
+                                                                             again: bool) -> None:
+    """The codec writes a request once and splices it into each record that carries it; the bytes must be
+    those of writing the whole record at once, on the first write and on every later one."""
+    codec = codec_factory()
+    for record in every_record(request):
+        name = name_of(type(record))
+        whole = io.BytesIO()
+        fastavro.schemaless_writer(whole, schema_for(name), to_avro_datum(record))
+        expected = single_object_prefix(name) + whole.getvalue()
+        assert codec.encode(record) == expected
+        if again:
+            assert codec.encode(record) == expected
+
+
+def test_a_request_body_is_reused_only_for_the_very_same_request_object(codec: Codec, invoice_request) -> None:
+    event = next(record for record in every_record(invoice_request) if isinstance(record, InvoiceEvent))
+    first = codec.encode(event)
+    other = dataclasses.replace(invoice_request, remark="另一张")  # new object, new content
+    assert codec.encode(dataclasses.replace(event, request=other)) != first
+    assert codec.decode(codec.encode(dataclasses.replace(event, request=other)), InvoiceEvent).request == other
+    assert codec.encode(event) == first
 
 
 # -- JSON requests ---------------------------------------------------------------------------------------
