@@ -1,24 +1,32 @@
-"""The ceiling: a plain confluent-kafka consume → produce loop over the same number of records of the
-same size, on the same broker. The pipeline cannot beat it; the ratio says how close it comes."""
+"""The ceilings: the same number of records of the same size moved consume → produce on the same broker,
+once by a plain confluent-kafka loop (what the broker allows) and once by one faust agent that decodes
+nothing (what the runtime the pipeline is built on allows). The pipeline cannot beat either."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+import tempfile
 import time
 import uuid
 
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka import Consumer, Producer, TopicPartition
 
-from fapiao.connectors.kafka import client_config, producer
-from fapiao.connectors.kafka import create_topics
+from fapiao.connectors.kafka import client_config, create_topics, producer
 from fapiao.streams.topics import TopicSpec
 
-__all__ = ["consume_produce_rate"]
+__all__ = ["consume_produce_rate", "faust_move_rate"]
+
+_FAUST_DEADLINE_S = 300.0
 
 
-def consume_produce_rate(bootstrap: str, count: int, size: int, partitions: int) -> float:
-    """Records per second through one consume → produce loop (records pre-loaded, then timed)."""
+def _preload(bootstrap: str, count: int, size: int, partitions: int, kind: str) -> tuple[str, str, Producer]:
+    """Two fresh topics, the first holding `count` records of `size` bytes; (source, sink, the producer that
+    wrote them, connected and warm)."""
     run = uuid.uuid4().hex[:8]
-    source, sink = f"bench-ceiling-in-{run}", f"bench-ceiling-out-{run}"
+    source, sink = f"bench-{kind}-in-{run}", f"bench-{kind}-out-{run}"
     create_topics(bootstrap, [TopicSpec(source, "bench", {}, ""), TopicSpec(sink, "bench", {}, "")], partitions)
     out = producer(bootstrap)
     payload = b"x" * size
@@ -26,7 +34,13 @@ def consume_produce_rate(bootstrap: str, count: int, size: int, partitions: int)
         out.produce(source, key=f"k{i}".encode(), value=payload)
         out.poll(0)
     out.flush(60)
-    consumer = Consumer(client_config(bootstrap, {"group.id": f"bench-{run}", "enable.auto.commit": False}))
+    return source, sink, out
+
+
+def consume_produce_rate(bootstrap: str, count: int, size: int, partitions: int) -> float:
+    """Records per second through one confluent-kafka consume → produce loop (records pre-loaded, then timed)."""
+    source, sink, out = _preload(bootstrap, count, size, partitions, "ceiling")
+    consumer = Consumer(client_config(bootstrap, {"group.id": f"bench-{source}", "enable.auto.commit": False}))
     consumer.assign([TopicPartition(source, p, 0) for p in range(partitions)])
     moved = 0
     started = time.monotonic()
@@ -41,3 +55,20 @@ def consume_produce_rate(bootstrap: str, count: int, size: int, partitions: int)
     elapsed = time.monotonic() - started
     consumer.close()
     return moved / elapsed
+
+
+def faust_move_rate(bootstrap: str, count: int, size: int, partitions: int) -> float:
+    """Records per second through one faust agent (`python -m fapiao.bench.faust_ceiling`) that moves each
+    record on undecoded, batched and acknowledged as the pipeline's agents do; 0.0 when it did not finish."""
+    source, sink, _ = _preload(bootstrap, count, size, partitions, "faust")
+    with tempfile.TemporaryDirectory(prefix="fapiao-faust-ceiling-") as datadir:
+        env = {**os.environ, "FAUST_CEILING_BOOTSTRAP": bootstrap, "FAUST_CEILING_SOURCE": source,
+               "FAUST_CEILING_SINK": sink, "FAUST_CEILING_COUNT": str(count),
+               "FAUST_CEILING_PARTITIONS": str(partitions), "FAUST_CEILING_DATADIR": datadir}
+        try:
+            mover = subprocess.run([sys.executable, "-m", "fapiao.bench.faust_ceiling"], env=env,
+                                   capture_output=True, text=True, timeout=_FAUST_DEADLINE_S, check=False)
+        except subprocess.TimeoutExpired:  # subprocess.run has killed it
+            return 0.0
+    lines = [line for line in mover.stdout.splitlines() if line.startswith("{")]
+    return float(json.loads(lines[-1])["records_per_s"]) if lines else 0.0

@@ -8,9 +8,10 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+import httpx
 from confluent_kafka import Producer
 
-from fapiao.bench.ceiling import consume_produce_rate
+from fapiao.bench.ceiling import consume_produce_rate, faust_move_rate
 from fapiao.bench.process import cpu_seconds, peak_rss_mb
 from fapiao.connectors.kafka import producer
 from fapiao.connectors.stack import Stack, StackOptions
@@ -55,6 +56,13 @@ def _publish(out: Producer, topic: str, requests: list[tuple[str, bytes]], rate:
     return produced_at
 
 
+def _records_moved(web_url: str) -> float:
+    """Records the worker has read and sent so far, changelog included (from its /metrics)."""
+    text = httpx.get(f"{web_url}/metrics", timeout=10).text
+    return sum(float(line.rpartition(" ")[2]) for line in text.splitlines()
+               if line.startswith(("fapiao_records_in_total{", "fapiao_records_out_total{")))
+
+
 def run_benchmark(settings: Settings, workdir: Path, count: int, latency_ms: int, provider: str,
                   rate: float = 0.0, progress: Callable[[int], None] | None = None,
                   warmup: int = WARMUP) -> dict[str, Any]:
@@ -83,21 +91,27 @@ def run_benchmark(settings: Settings, workdir: Path, count: int, latency_ms: int
             warm_watcher.wait(120.0)
             warm_watcher.close()
         worker_pid = stack.processes["worker-0"].pid
-        cpu_before = cpu_seconds(worker_pid)
+        cpu_before, moved_before = cpu_seconds(worker_pid), _records_moved(stack.web_urls[0])
         started = time.monotonic()
         produced_at = _publish(out, topic, requests, rate, watcher)
         watcher.wait(max(120.0, count / 50), on_progress=progress)
+        del out  # librdkafka closes it now, not after the broker has stopped (it would log reconnects)
         finished = max(watcher.received_at.values(), default=time.monotonic())
         latencies = [(watcher.received_at[s] - produced_at[s]) * 1000 for s in watcher.received_at]
         cpu = cpu_seconds(worker_pid) - cpu_before
+        per_invoice = (_records_moved(stack.web_urls[0]) - moved_before) / max(1, count - len(watcher.pending))
         rss = peak_rss_mb(worker_pid)
         pending = len(watcher.pending)
         watcher.close()
-        ceiling = consume_produce_rate(stack.bootstrap, count, int(statistics.mean(len(v) for _, v in requests)),
-                                       settings.partitions)
+        size = int(statistics.mean(len(value) for _, value in requests))
+        ceiling = consume_produce_rate(stack.bootstrap, count, size, settings.partitions)
+        faust_ceiling = faust_move_rate(stack.bootstrap, count, size, settings.partitions)
     per_s = (count - pending) / (finished - started)
     return {"count": count, "latency_ms": latency_ms, "provider": provider, "rate": rate or None,
             "invoices_per_s": round(per_s, 1), "p50_ms": round(_percentile(latencies, 0.50), 1),
             "p95_ms": round(_percentile(latencies, 0.95), 1), "p99_ms": round(_percentile(latencies, 0.99), 1),
             "ceiling_per_s": round(ceiling, 1), "ratio": round(per_s / ceiling, 3) if ceiling else None,
+            "faust_ceiling_per_s": faust_ceiling, "records_per_invoice": round(per_invoice, 1),
+            # each record the faust ceiling moves is one read and one send; an invoice needs per_invoice of those
+            "faust_bound_per_s": round(2 * faust_ceiling / per_invoice, 1) if per_invoice else None,
             "worker_cpu_s": round(cpu, 1), "worker_rss_mb": round(rss, 1), "pending": pending, "warmup": warmup}

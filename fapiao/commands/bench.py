@@ -1,4 +1,4 @@
-"""`fapiao bench`: how fast the pipeline issues invoices on this machine, beside the broker's ceiling."""
+"""`fapiao bench`: how fast the pipeline issues invoices on this machine, beside the broker's and faust's ceilings."""
 
 from __future__ import annotations
 
@@ -26,7 +26,8 @@ from fapiao.commands._common import settings_or_exit
 @click.option("--json", "as_json", is_flag=True, help="end with one JSON object on stdout")
 def command(count: int, latency_ms: int, provider: str, rate: float, warmup: int, as_json: bool) -> None:
     """Publish COUNT valid requests through a real stack (embedded broker unless FAPIAO_KAFKA_BOOTSTRAP)
-    and measure invoices/s end to end, latency percentiles, the consume→produce ceiling, worker CPU and RSS."""
+    and measure invoices/s end to end, latency percentiles, worker CPU and RSS, and two consume→produce
+    ceilings: a confluent-kafka loop (the broker) and one faust agent (the runtime the worker is built on)."""
     settings = settings_or_exit()
     console = Console(stderr=True)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())

@@ -31,7 +31,7 @@ from fapiao.streams.lifecycle import Policy
 from fapiao.streams.metrics import WorkerMetrics
 from fapiao.streams.topics import ROLES, TABLE_NAME, topic_name
 
-__all__ = ["Pipeline", "Due", "create_pipeline", "run_batch", "EVENT_TYPE_HEADER", "PROGRESS_ROLES", "BATCH_WINDOW_S",
+__all__ = ["Pipeline", "Due", "create_app", "create_pipeline", "run_batch", "EVENT_TYPE_HEADER", "PROGRESS_ROLES", "BATCH_WINDOW_S",
            "ISSUE_WINDOW_S"]
 
 EVENT_TYPE_HEADER = "fapiao-event-type"
@@ -272,25 +272,35 @@ def _shorten_fetch_wait(ms: int) -> None:
     aiokafka.AIOKafkaConsumer = _Consumer
 
 
-def create_pipeline(settings: Settings, bootstrap: str) -> Pipeline:
-    """The faust app, its topics and its table; agents are installed by `fapiao.streams.worker`."""
+def create_app(app_id: str, bootstrap: str, **options: Any) -> faust.App:
+    """A faust app tuned for this pipeline's brokers: what the worker runs on, and the benchmark's
+    faust ceiling too, so that one measures the same consumer and producer."""
     _shorten_fetch_wait(FETCH_MAX_WAIT_MS)
-    app = faust.App(
-        settings.app_id,
+    return faust.App(
+        app_id,
         broker=";".join(f"kafka://{host}" for host in bootstrap.split(",")),
         store="memory://",
-        datadir=str(settings.data_dir),
-        topic_partitions=settings.partitions,
         topic_allow_declare=False,  # `fapiao topics create` made them, with our partition count and config
         consumer_auto_offset_reset="earliest",
         # The embedded broker joins a group in about half the session timeout: keep it short.
         broker_session_timeout=6.0,
         broker_heartbeat_interval=1.0,
         broker_commit_interval=1.0,
-        table_standby_replicas=0,
         stream_wait_empty=True,
         producer_acks=-1,
         producer_linger=0.005,  # a few ms of batching turns thousands of tiny produce requests into few
+        **options,
+    )
+
+
+def create_pipeline(settings: Settings, bootstrap: str) -> Pipeline:
+    """The faust app, its topics and its table; agents are installed by `fapiao.streams.worker`."""
+    app = create_app(
+        settings.app_id,
+        bootstrap,
+        datadir=str(settings.data_dir),
+        topic_partitions=settings.partitions,
+        table_standby_replicas=0,
         web_enabled=True,
         web_bind=settings.web_host,
         web_port=settings.web_port,

@@ -16,7 +16,7 @@ from fapiao.settings import Settings
 pytestmark = pytest.mark.integration
 
 FIGURES = {"count", "latency_ms", "invoices_per_s", "p50_ms", "p95_ms", "p99_ms", "ceiling_per_s", "ratio",
-           "worker_rss_mb"}
+           "worker_rss_mb", "faust_ceiling_per_s", "records_per_invoice", "faust_bound_per_s"}
 
 
 def test_bench_answers_every_request_and_ends_with_its_figures_as_json(settings: Settings) -> None:
@@ -32,3 +32,7 @@ def test_bench_answers_every_request_and_ends_with_its_figures_as_json(settings:
     assert 0 < figures["p50_ms"] <= figures["p95_ms"] <= figures["p99_ms"]
     assert figures["invoices_per_s"] > 0 and figures["ceiling_per_s"] > 0 and figures["worker_rss_mb"] > 0
     assert figures["ratio"] == pytest.approx(figures["invoices_per_s"] / figures["ceiling_per_s"], abs=0.001)
+    # The faust mover ran to its end, and the worker's own counters saw each invoice cross several topics.
+    assert figures["faust_ceiling_per_s"] > 0 and figures["records_per_invoice"] >= 10
+    assert figures["faust_bound_per_s"] == pytest.approx(
+        2 * figures["faust_ceiling_per_s"] / figures["records_per_invoice"], rel=0.01)
