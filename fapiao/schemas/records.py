@@ -46,7 +46,7 @@ INVOICE_TYPES = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Party:
     """Seller or buyer. `kind` is "company" or "individual" for a buyer, None for a seller."""
 
@@ -61,7 +61,7 @@ class Party:
     mobile: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Line:
     """One invoice line. `amount` is tax-exclusive; `unit_price` too."""
 
@@ -79,7 +79,7 @@ class Line:
     goods_id: str | None = None  # a provider-side goods identifier
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class InvoiceRequest:
     """What the ERP publishes on `fapiao.requests`, one per serial (发票流水号)."""
 
@@ -108,7 +108,7 @@ class Severity(StrEnum):
     WARNING = "warning"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One thing wrong (or doubtful) with a request, addressed to the ERP."""
 
@@ -119,7 +119,7 @@ class Finding:
     message_en: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class InvoiceInfo:
     """What a provider says about an issued invoice (or an application's H5 link)."""
 
@@ -149,7 +149,7 @@ class SignalKind(StrEnum):
     DUE = "due"  # the reconcile timer: a waiting serial's time has come
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Signal:
     """An input to the lifecycle fold, keyed by serial on `fapiao.signals`."""
 
@@ -186,7 +186,7 @@ class EventType(StrEnum):
     ORPHAN_CALLBACK = "orphan_callback"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class InvoiceEvent:
     """One transition of one serial. `seq` counts from 1, gapless per serial."""
 
@@ -226,7 +226,7 @@ class Status(StrEnum):
         return self in (Status.ISSUED, Status.FAILED, Status.REJECTED)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class InvoiceResult:
     """The terminal summary of one serial on `fapiao.results`, for the ERP and downstream readers."""
 
@@ -249,7 +249,7 @@ class InvoiceResult:
     fingerprint: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CallbackRecord:
     """A provider webhook POST exactly as the gateway received it, for `fapiao.callbacks`."""
 
@@ -265,7 +265,7 @@ class CallbackRecord:
 
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class HistoryEntry:
     """One past transition, kept in the state row so support can see a serial's story without the log."""
 
@@ -277,7 +277,7 @@ class HistoryEntry:
     message: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class InvoiceState:
     """A serial's row in the state table: the fold of its events so far."""
 
