@@ -5,6 +5,7 @@ nothing (what the runtime the pipeline is built on allows). The pipeline cannot 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from fapiao.streams.topics import TopicSpec
 __all__ = ["consume_produce_rate", "faust_move_rate"]
 
 _FAUST_DEADLINE_S = 300.0
+log = logging.getLogger("fapiao.bench")
 
 
 def _preload(bootstrap: str, count: int, size: int, partitions: int, kind: str) -> tuple[str, str, Producer]:
@@ -45,7 +47,8 @@ def consume_produce_rate(bootstrap: str, count: int, size: int, partitions: int)
     moved = 0
     started = time.monotonic()
     while moved < count and time.monotonic() - started < 120:
-        for message in consumer.consume(num_messages=1000, timeout=0.5):
+        # consume() waits out its timeout unless this many arrive: never ask for more than are left
+        for message in consumer.consume(num_messages=min(1000, count - moved), timeout=0.5):
             if message.error():
                 continue
             out.produce(sink, key=message.key(), value=message.value())
@@ -61,14 +64,22 @@ def faust_move_rate(bootstrap: str, count: int, size: int, partitions: int) -> f
     """Records per second through one faust agent (`python -m fapiao.bench.faust_ceiling`) that moves each
     record on undecoded, batched and acknowledged as the pipeline's agents do; 0.0 when it did not finish."""
     source, sink, _ = _preload(bootstrap, count, size, partitions, "faust")
+    app_id = f"bench-faust-{uuid.uuid4().hex[:8]}"
+    # faust elects a leader through this topic; made here, as for the worker, not left to auto-creation
+    create_topics(bootstrap, [TopicSpec(f"{app_id}-__assignor-__leader", "assignor", {}, "")], partitions)
     with tempfile.TemporaryDirectory(prefix="fapiao-faust-ceiling-") as datadir:
-        env = {**os.environ, "FAUST_CEILING_BOOTSTRAP": bootstrap, "FAUST_CEILING_SOURCE": source,
-               "FAUST_CEILING_SINK": sink, "FAUST_CEILING_COUNT": str(count),
+        env = {**os.environ, "FAUST_CEILING_BOOTSTRAP": bootstrap, "FAUST_CEILING_APP_ID": app_id,
+               "FAUST_CEILING_SOURCE": source, "FAUST_CEILING_SINK": sink, "FAUST_CEILING_COUNT": str(count),
                "FAUST_CEILING_PARTITIONS": str(partitions), "FAUST_CEILING_DATADIR": datadir}
         try:
             mover = subprocess.run([sys.executable, "-m", "fapiao.bench.faust_ceiling"], env=env,
                                    capture_output=True, text=True, timeout=_FAUST_DEADLINE_S, check=False)
         except subprocess.TimeoutExpired:  # subprocess.run has killed it
+            log.warning("the faust ceiling's mover did not finish within %.0fs", _FAUST_DEADLINE_S)
             return 0.0
     lines = [line for line in mover.stdout.splitlines() if line.startswith("{")]
-    return float(json.loads(lines[-1])["records_per_s"]) if lines else 0.0
+    if not lines:
+        log.warning("the faust ceiling's mover exited %s without a figure: %s", mover.returncode,
+                    mover.stderr[-1500:])
+        return 0.0
+    return float(json.loads(lines[-1])["records_per_s"])

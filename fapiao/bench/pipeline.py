@@ -16,6 +16,7 @@ from fapiao.bench.process import cpu_seconds, peak_rss_mb
 from fapiao.connectors.kafka import producer
 from fapiao.connectors.stack import Stack, StackOptions
 from fapiao.connectors.watch import ResultWatcher
+from fapiao.exceptions import FapiaoStreamError
 from fapiao.samples import demo_requests
 from fapiao.schemas.codec import Codec
 from fapiao.settings import Settings
@@ -88,8 +89,11 @@ def run_benchmark(settings: Settings, workdir: Path, count: int, latency_ms: int
             warm = _requests(warmup, provider, "W")
             warm_watcher = ResultWatcher(stack.bootstrap, results, Codec(), (serial for serial, _ in warm))
             _publish(out, topic, warm, 0.0, warm_watcher)
-            warm_watcher.wait(120.0)
+            answered = warm_watcher.wait(120.0)
             warm_watcher.close()
+            if not answered:
+                raise FapiaoStreamError(f"{len(warm_watcher.pending)} of {warmup} warm-up requests got no result "
+                                        f"within 120 s; the stack's logs are in {workdir / 'logs'}")
         worker_pid = stack.processes["worker-0"].pid
         cpu_before, moved_before = cpu_seconds(worker_pid), _records_moved(stack.web_urls[0])
         started = time.monotonic()

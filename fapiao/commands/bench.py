@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -12,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from fapiao.bench.pipeline import WARMUP, run_benchmark
 from fapiao.commands._common import settings_or_exit
+from fapiao.exceptions import FapiaoStreamError
 
 
 @click.command("bench")
@@ -31,10 +34,19 @@ def command(count: int, latency_ms: int, provider: str, rate: float, warmup: int
     settings = settings_or_exit()
     console = Console(stderr=True)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task("results", total=count)
-        figures = run_benchmark(settings, Path(tempfile.mkdtemp(prefix="fapiao-bench-")), count, latency_ms,
-                                provider, rate, progress=lambda new: bar.advance(task, new), warmup=warmup)
+    workdir = Path(tempfile.mkdtemp(prefix="fapiao-bench-"))
+    try:
+        with Progress(*columns, console=console, transient=True) as bar:
+            task = bar.add_task("results", total=count)
+            figures = run_benchmark(settings, workdir, count, latency_ms, provider, rate,
+                                    progress=lambda new: bar.advance(task, new), warmup=warmup)
+    except FapiaoStreamError as exc:
+        console.print(f"[red]bench failed:[/red] {exc}")
+        sys.exit(1)
+    if figures["pending"]:  # keep the stack's logs: they say why
+        console.print(f"[yellow]{figures['pending']} requests got no result; logs in {workdir / 'logs'}[/yellow]")
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
     if as_json:
         print(json.dumps(figures))
     else:
