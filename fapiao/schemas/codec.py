@@ -174,7 +174,11 @@ class Codec:
             + _write(splice.tail, datum)
 
     def _request_body(self, request: Any, datum: dict[str, Any]) -> bytes:
-        """The Avro body of `request`, written once while the same request object keeps coming back."""
+        """The Avro body of `request`, written once while the same request object keeps coming back.
+
+        Sound because records are frozen; the one mutable part, a request's `options` dict, must never be
+        changed after the request is built (nothing does).
+        """
         known = self._requests.get(id(request))
         if known is not None and known[0] is request:  # held here, so its id cannot have been reused
             return known[1]

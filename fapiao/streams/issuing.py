@@ -17,13 +17,15 @@ from faust.types import EventT, StreamT
 
 from fapiao import clock
 from fapiao.connectors.provider import Outcome, OutcomeKind, Provider
+from fapiao.exceptions import ConfigurationError
 from fapiao.schemas.records import EventType, InvoiceEvent, InvoiceRequest, Signal
 from fapiao.streams.metrics import MeteredProvider
 from fapiao.streams.outcomes import adopt, signal_for
 from fapiao.streams.pipeline import EVENT_TYPE_HEADER, ISSUE_WINDOW_S, Pipeline, run_batch
+from fapiao.settings import Settings
 from fapiao.streams.sellers import SellerGate
 
-__all__ = ["install", "call_provider", "call_all"]
+__all__ = ["install", "call_provider", "call_all", "check_watchdog"]
 
 log = logging.getLogger("fapiao.issue")
 _CALLS = (EventType.SUBMITTING, EventType.QUERYING)
@@ -31,6 +33,11 @@ _CALL_TYPES = {kind.value.encode() for kind in _CALLS}
 # A serial's happy path writes five transitions (received, validated, submitting, accepted, issued), one of
 # them a call: a batch of this many transitions per call in flight keeps FAPIAO_ISSUE_BATCH calls busy.
 TRANSITIONS_PER_CALL = 5
+# A whole provider call may take this many HTTP timeouts (a token, then the submit, then a query after a
+# duplicate answer), and no more. A batch runs at most TRANSITIONS_PER_CALL rounds of FAPIAO_ISSUE_BATCH
+# calls, so it stands still for at most 5 x 2 x FAPIAO_PROVIDER_TIMEOUT_S (100 s by default), under the
+# commit watchdog's FAPIAO_WATCHDOG_STALL_S (the worker refuses to start with a stall limit that is not).
+CALL_DEADLINE_TIMEOUTS = 2
 
 
 def _header(event: EventT, name: str) -> bytes | None:
@@ -39,8 +46,14 @@ def _header(event: EventT, name: str) -> bytes | None:
     return next((value for key, value in pairs if key == name), None)
 
 
-async def call_provider(providers: dict[str, Provider], gate: SellerGate, transition: InvoiceEvent) -> Signal:
-    """One provider call for one transition, always answered with a signal (never an exception)."""
+async def call_provider(providers: dict[str, Provider], gate: SellerGate, transition: InvoiceEvent,
+                        deadline_s: float | None = None) -> Signal:
+    """One provider call for one transition, always answered with a signal (never an exception).
+
+    `deadline_s` bounds the whole call (token, submit, a query after a duplicate answer); past it the
+    call is in doubt, as a timeout is. The issue agent's batch waits for its slowest call, so this
+    bounds how long a batch, and the offsets behind it, can stand still.
+    """
     request = transition.request
     querying = transition.type is EventType.QUERYING
     provider = providers.get(transition.provider or "")
@@ -61,7 +74,10 @@ async def call_provider(providers: dict[str, Provider], gate: SellerGate, transi
     else:
         await asyncio.sleep(admission.wait_s)
         try:
-            outcome = await _call(provider, request, querying, transition.serial)
+            outcome = await asyncio.wait_for(_call(provider, request, querying, transition.serial), deadline_s)
+        except TimeoutError:
+            outcome = Outcome(OutcomeKind.IN_DOUBT, "call_deadline",
+                              f"no answer within {deadline_s:.0f}s; whether the provider has it is unknown")
         except BaseException:  # cancelled: a half-open circuit must let the next probe through
             if not querying:
                 gate.abandon(seller)
@@ -87,13 +103,14 @@ async def _call(provider: Provider, request: InvoiceRequest, querying: bool, ser
 
 
 async def call_all(providers: dict[str, Provider], gate: SellerGate, due: list[InvoiceEvent],
-                   limit: int) -> list[Signal]:
-    """Every due transition's call, at most `limit` in flight at once; the signals in the order of `due`."""
+                   limit: int, deadline_s: float | None = None) -> list[Signal]:
+    """Every due transition's call, at most `limit` in flight at once, each within `deadline_s`; the signals
+    in the order of `due`."""
     in_flight = asyncio.Semaphore(limit)
 
     async def call(transition: InvoiceEvent) -> Signal:
         async with in_flight:
-            return await call_provider(providers, gate, transition)
+            return await call_provider(providers, gate, transition, deadline_s)
 
     return await asyncio.gather(*(call(transition) for transition in due))
 
@@ -126,7 +143,9 @@ async def issue_batch(pipeline: Pipeline, providers: dict[str, Provider], gate: 
                 and not _stale(pipeline, transition):
             seen.add((transition.serial, transition.seq))
             due.append(transition)
-    signals = await call_all(providers, gate, due, pipeline.settings.issue_batch)
+    settings = pipeline.settings
+    signals = await call_all(providers, gate, due, settings.issue_batch,
+                             settings.provider_timeout_s * CALL_DEADLINE_TIMEOUTS)
     for signal in signals:
         await pipeline.send("signals", signal.serial, signal)
     pipeline.finished("events", batch)  # the reconcile timer's sign that these serials had their turn
@@ -135,8 +154,19 @@ async def issue_batch(pipeline: Pipeline, providers: dict[str, Provider], gate: 
         pipeline.called[transition.serial] = finished_at
 
 
+def check_watchdog(settings: Settings) -> None:
+    """Refuse a commit watchdog that would restart a worker whose issue batch only waits for a slow provider."""
+    longest = TRANSITIONS_PER_CALL * CALL_DEADLINE_TIMEOUTS * settings.provider_timeout_s  # every round at its deadline
+    if settings.watchdog_stall_s <= longest:
+        raise ConfigurationError(
+            f"FAPIAO_WATCHDOG_STALL_S={settings.watchdog_stall_s:g} must exceed {longest:g}, the longest an issue "
+            f"batch can take with FAPIAO_PROVIDER_TIMEOUT_S={settings.provider_timeout_s:g} "
+            f"({TRANSITIONS_PER_CALL * CALL_DEADLINE_TIMEOUTS} x the provider timeout)")
+
+
 def install(pipeline: Pipeline, providers: dict[str, Provider]) -> SellerGate:
     settings = pipeline.settings
+    check_watchdog(settings)
     providers = {name: MeteredProvider(provider, pipeline.metrics) for name, provider in providers.items()}
     gate = SellerGate(probe_after_s=settings.seller_probe_s, rate_per_s=settings.seller_rate_per_s,
                       burst=settings.seller_burst)

@@ -10,7 +10,9 @@ import pytest
 from fapiao import clock
 from fapiao.connectors.provider import Outcome, OutcomeKind
 from fapiao.schemas.records import EventType, InvoiceEvent, InvoiceRequest, SignalKind
-from fapiao.streams.issuing import call_all, call_provider
+from fapiao.exceptions import ConfigurationError
+from fapiao.settings import load
+from fapiao.streams.issuing import call_all, call_provider, check_watchdog
 from fapiao.streams.sellers import SellerGate
 
 
@@ -58,3 +60,37 @@ async def test_a_batch_keeps_at_most_the_limit_in_flight_and_answers_every_call_
     assert {signal.kind for signal in signals} == {SignalKind.ACCEPTED}
     assert sorted(provider.served) == sorted(transition.serial for transition in due)
     assert provider.most_open == min(calls, limit)
+
+
+class _SilentProvider:
+    """Never answers: a provider that took the request and hung."""
+
+    name = "kingdee"
+
+    async def submit(self, request: InvoiceRequest) -> Outcome:
+        await asyncio.sleep(3600)
+        raise AssertionError("unreachable")
+
+    query = submit
+
+
+@pytest.mark.parametrize(("kind", "expected"), [(EventType.SUBMITTING, SignalKind.IN_DOUBT),
+                                                 (EventType.QUERYING, SignalKind.IN_DOUBT)])
+async def test_a_call_past_its_deadline_is_in_doubt_not_a_stalled_batch(invoice_request, kind: EventType,
+                                                                         expected: SignalKind) -> None:
+    transition = InvoiceEvent(serial=invoice_request.serial, seq=3, type=kind, at=clock.now(), provider="kingdee",
+                              attempt=1, request=invoice_request)
+    (signal,) = await asyncio.wait_for(call_all({"kingdee": _SilentProvider()}, SellerGate(), [transition], 4,
+                                                deadline_s=0.05), timeout=5)
+    assert (signal.kind, signal.code) == (expected, "call_deadline")
+
+
+@pytest.mark.parametrize(("timeout_s", "stall_s", "accepted"), [("10", "120", True), ("10", "100", False),
+                                                                ("25", "120", False), ("25", "251", True)])
+def test_the_watchdog_must_outlast_the_longest_issue_batch(timeout_s: str, stall_s: str, accepted: bool) -> None:
+    settings = load({"FAPIAO_PROVIDER_TIMEOUT_S": timeout_s, "FAPIAO_WATCHDOG_STALL_S": stall_s})
+    if accepted:
+        check_watchdog(settings)
+    else:
+        with pytest.raises(ConfigurationError, match="FAPIAO_WATCHDOG_STALL_S"):
+            check_watchdog(settings)
