@@ -16,7 +16,7 @@ import uuid
 from confluent_kafka import Consumer, Producer, TopicPartition
 
 from fapiao.connectors.kafka import client_config, create_topics, producer
-from fapiao.streams.topics import TopicSpec
+from fapiao.streams.topics import TopicSpec, assignor_topic
 
 __all__ = ["consume_produce_rate", "faust_move_rate"]
 
@@ -66,7 +66,7 @@ def faust_move_rate(bootstrap: str, count: int, size: int, partitions: int) -> f
     source, sink, _ = _preload(bootstrap, count, size, partitions, "faust")
     app_id = f"bench-faust-{uuid.uuid4().hex[:8]}"
     # faust elects a leader through this topic; made here, as for the worker, not left to auto-creation
-    create_topics(bootstrap, [TopicSpec(f"{app_id}-__assignor-__leader", "assignor", {}, "")], partitions)
+    create_topics(bootstrap, [assignor_topic(app_id)], partitions)
     with tempfile.TemporaryDirectory(prefix="fapiao-faust-ceiling-") as datadir:
         env = {**os.environ, "FAUST_CEILING_BOOTSTRAP": bootstrap, "FAUST_CEILING_APP_ID": app_id,
                "FAUST_CEILING_SOURCE": source, "FAUST_CEILING_SINK": sink, "FAUST_CEILING_COUNT": str(count),

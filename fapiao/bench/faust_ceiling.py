@@ -15,7 +15,7 @@ import time
 
 from faust.types import StreamT
 
-from fapiao.streams.pipeline import BATCH_WINDOW_S, create_app
+from fapiao.streams.pipeline import BATCH_RECORDS, BATCH_WINDOW_S, RAW_BYTES, create_app
 
 
 def main() -> None:
@@ -23,9 +23,8 @@ def main() -> None:
     count, partitions = int(env["FAUST_CEILING_COUNT"]), int(env["FAUST_CEILING_PARTITIONS"])
     app = create_app(env["FAUST_CEILING_APP_ID"], env["FAUST_CEILING_BOOTSTRAP"], web_enabled=False,
                      topic_partitions=partitions, datadir=env["FAUST_CEILING_DATADIR"])
-    raw = {"key_type": bytes, "value_type": bytes, "key_serializer": "raw", "value_serializer": "raw"}
-    source = app.topic(env["FAUST_CEILING_SOURCE"], partitions=partitions, **raw)
-    sink = app.topic(env["FAUST_CEILING_SINK"], partitions=partitions, **raw)
+    source = app.topic(env["FAUST_CEILING_SOURCE"], partitions=partitions, **RAW_BYTES)
+    sink = app.topic(env["FAUST_CEILING_SINK"], partitions=partitions, **RAW_BYTES)
     # The clock starts once the first batch is done and counts what moved after it: the group join and the
     # first fetch are start-up, not the runtime's pace. A run of one batch is timed from its arrival.
     first: tuple[float, int] | None = None
@@ -34,7 +33,7 @@ def main() -> None:
     @app.agent(source, name="move")
     async def move(stream: StreamT) -> None:
         nonlocal first, done
-        async for batch in stream.take_events(500, within=BATCH_WINDOW_S):
+        async for batch in stream.take_events(BATCH_RECORDS, within=BATCH_WINDOW_S):
             arrived = time.monotonic()
             await asyncio.gather(*[await sink.send(key=event.message.key, value=event.message.value)
                                    for event in batch])

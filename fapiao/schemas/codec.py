@@ -112,7 +112,8 @@ def _splice(name: str) -> _Splice | None:
             {"type": "record", "name": f"{expanded['name']}{suffix}", "fields": copy.deepcopy(part)})
 
     # An Avro union index is a zig-zag varint: index n < 64 is the single byte 2n.
-    return _Splice(piece(expanded["fields"][:at], "Head"), bytes([2 * branch]), piece(expanded["fields"][at + 1:], "Tail"))
+    return _Splice(piece(expanded["fields"][:at], "Head"), bytes([2 * branch]),
+                   piece(expanded["fields"][at + 1:], "Tail"))
 
 
 def _write(schema: dict[str, Any], datum: Any) -> bytes:

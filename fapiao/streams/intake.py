@@ -17,7 +17,7 @@ from fapiao import clock
 from fapiao.schemas.codec import DecodeError
 from fapiao.schemas.records import Signal, SignalKind
 from fapiao.schemas.requests import fingerprint, parse_request
-from fapiao.streams.pipeline import BATCH_WINDOW_S, Pipeline, run_batch
+from fapiao.streams.pipeline import BATCH_RECORDS, BATCH_WINDOW_S, Pipeline, run_batch
 
 __all__ = ["install"]
 
@@ -59,5 +59,5 @@ async def intake_batch(pipeline: Pipeline, batch: list[EventT]) -> None:
 def install(pipeline: Pipeline) -> None:
     @pipeline.app.agent(pipeline.topics["requests"], name="intake_requests")
     async def intake_requests(stream: StreamT) -> None:
-        async for batch in stream.take_events(500, within=BATCH_WINDOW_S):
+        async for batch in stream.take_events(BATCH_RECORDS, within=BATCH_WINDOW_S):
             await run_batch(intake_batch(pipeline, batch), "intake")

@@ -22,7 +22,7 @@ from faust.types import EventT, StreamT
 
 from fapiao.schemas.records import InvoiceState, Signal
 from fapiao.streams.lifecycle import Validator, decide, replay, result_of
-from fapiao.streams.pipeline import BATCH_WINDOW_S, Pipeline, run_batch
+from fapiao.streams.pipeline import BATCH_RECORDS, BATCH_WINDOW_S, Pipeline, run_batch
 
 __all__ = ["install", "fold_batch"]
 
@@ -60,5 +60,5 @@ async def fold_batch(pipeline: Pipeline, batch: list[EventT], validate: Validato
 def install(pipeline: Pipeline, validate: Validator) -> None:
     @pipeline.app.agent(pipeline.topics["signals"], name="fold_signals")
     async def fold_signals(stream: StreamT) -> None:
-        async for batch in stream.take_events(500, within=BATCH_WINDOW_S):
+        async for batch in stream.take_events(BATCH_RECORDS, within=BATCH_WINDOW_S):
             await run_batch(fold_batch(pipeline, batch, validate), "fold")

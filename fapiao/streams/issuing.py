@@ -21,8 +21,8 @@ from fapiao.exceptions import ConfigurationError
 from fapiao.schemas.records import EventType, InvoiceEvent, InvoiceRequest, Signal
 from fapiao.streams.metrics import MeteredProvider
 from fapiao.streams.outcomes import adopt, signal_for
-from fapiao.streams.pipeline import EVENT_TYPE_HEADER, ISSUE_WINDOW_S, Pipeline, run_batch
 from fapiao.settings import Settings
+from fapiao.streams.pipeline import EVENT_TYPE_HEADER, ISSUE_WINDOW_S, Pipeline, run_batch
 from fapiao.streams.sellers import SellerGate
 
 __all__ = ["install", "call_provider", "call_all", "check_watchdog"]
@@ -143,9 +143,7 @@ async def issue_batch(pipeline: Pipeline, providers: dict[str, Provider], gate: 
                 and not _stale(pipeline, transition):
             seen.add((transition.serial, transition.seq))
             due.append(transition)
-    settings = pipeline.settings
-    signals = await call_all(providers, gate, due, settings.issue_batch,
-                             settings.provider_timeout_s * CALL_DEADLINE_TIMEOUTS)
+    signals = await call_all(providers, gate, due, pipeline.settings.issue_batch, call_deadline_s(pipeline.settings))
     for signal in signals:
         await pipeline.send("signals", signal.serial, signal)
     pipeline.finished("events", batch)  # the reconcile timer's sign that these serials had their turn
@@ -154,9 +152,14 @@ async def issue_batch(pipeline: Pipeline, providers: dict[str, Provider], gate: 
         pipeline.called[transition.serial] = finished_at
 
 
+def call_deadline_s(settings: Settings) -> float:
+    """How long one whole provider call may take before it is in doubt."""
+    return CALL_DEADLINE_TIMEOUTS * settings.provider_timeout_s
+
+
 def check_watchdog(settings: Settings) -> None:
     """Refuse a commit watchdog that would restart a worker whose issue batch only waits for a slow provider."""
-    longest = TRANSITIONS_PER_CALL * CALL_DEADLINE_TIMEOUTS * settings.provider_timeout_s  # every round at its deadline
+    longest = TRANSITIONS_PER_CALL * call_deadline_s(settings)  # every round of calls at its deadline
     if settings.watchdog_stall_s <= longest:
         raise ConfigurationError(
             f"FAPIAO_WATCHDOG_STALL_S={settings.watchdog_stall_s:g} must exceed {longest:g}, the longest an issue "

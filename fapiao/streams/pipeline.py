@@ -31,8 +31,8 @@ from fapiao.streams.lifecycle import Policy
 from fapiao.streams.metrics import WorkerMetrics
 from fapiao.streams.topics import ROLES, TABLE_NAME, topic_name
 
-__all__ = ["Pipeline", "Due", "create_app", "create_pipeline", "run_batch", "EVENT_TYPE_HEADER", "PROGRESS_ROLES", "BATCH_WINDOW_S",
-           "ISSUE_WINDOW_S"]
+__all__ = ["Pipeline", "Due", "create_app", "create_pipeline", "run_batch", "EVENT_TYPE_HEADER", "PROGRESS_ROLES",
+           "BATCH_RECORDS", "BATCH_WINDOW_S", "ISSUE_WINDOW_S", "RAW_BYTES"]
 
 EVENT_TYPE_HEADER = "fapiao-event-type"
 # Decoded rows kept for serials in progress. A cache, not the truth (the table is): bounded, since a
@@ -246,6 +246,11 @@ FETCH_MAX_WAIT_MS = 20
 # longer: each of its batches holds its calls until the slowest answers, so it needs big batches.
 BATCH_WINDOW_S = 0.005
 ISSUE_WINDOW_S = 0.02
+BATCH_RECORDS = 500  # the most records intake and the fold take in one batch
+# Raw bytes in and out: faust never decodes, so no key or value can crash an agent before our code sees
+# it; the codec decodes inside each handler, where a failure goes to the DLQ.
+RAW_BYTES: dict[str, Any] = {"key_type": bytes, "value_type": bytes, "key_serializer": "raw",
+                             "value_serializer": "raw"}
 
 
 def _shorten_fetch_wait(ms: int) -> None:
@@ -307,10 +312,7 @@ def create_pipeline(settings: Settings, bootstrap: str) -> Pipeline:
         web_in_thread=False,
         broker_credentials=broker_credentials(settings),
     )
-    # Raw bytes in and out: faust never decodes, so no key or value can crash an agent before our
-    # code sees it; the codec decodes inside each handler, where a failure goes to the DLQ.
-    raw_fields = {"key_type": bytes, "value_type": bytes, "key_serializer": "raw", "value_serializer": "raw"}
-    topics = {role: app.topic(topic_name(settings.topic_prefix, role), partitions=settings.partitions, **raw_fields)
+    topics = {role: app.topic(topic_name(settings.topic_prefix, role), partitions=settings.partitions, **RAW_BYTES)
               for role in ROLES}
     # use_partitioner: the changelog partition is murmur2(serial), the partition of the signal that
     # changed the row, even when rows are written after a batch rather than inside one event.

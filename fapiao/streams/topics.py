@@ -11,7 +11,7 @@ from typing import Mapping
 
 from fapiao.schemas.records import CallbackRecord, InvoiceEvent, InvoiceResult, Signal
 
-__all__ = ["TopicSpec", "ROLES", "RECORD_TYPES", "topic_name", "all_topics", "TABLE_NAME"]
+__all__ = ["TopicSpec", "ROLES", "RECORD_TYPES", "topic_name", "all_topics", "assignor_topic", "TABLE_NAME"]
 
 TABLE_NAME = "invoices"
 _KEEP_FOREVER = {"retention.ms": "-1", "retention.bytes": "-1"}
@@ -53,5 +53,10 @@ def all_topics(prefix: str, app_id: str) -> list[TopicSpec]:
     specs = [TopicSpec(topic_name(prefix, role), role, config, help) for role, (config, help) in ROLES.items()]
     specs.append(TopicSpec(f"{app_id}-{TABLE_NAME}-changelog", "changelog", {"cleanup.policy": "compact"},
                            "faust changelog of the state table (serial -> InvoiceState)"))
-    specs.append(TopicSpec(f"{app_id}-__assignor-__leader", "assignor", {}, "faust's leader election"))
+    specs.append(assignor_topic(app_id))
     return specs
+
+
+def assignor_topic(app_id: str) -> TopicSpec:
+    """The topic a faust app with this id elects its partition-assignment leader through."""
+    return TopicSpec(f"{app_id}-__assignor-__leader", "assignor", {}, "faust's leader election")
