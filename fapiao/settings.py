@@ -1,6 +1,6 @@
 """Every setting, from `FAPIAO_*` environment variables or the same keys in one TOML file (`FAPIAO_CONFIG`).
 
-`KEYS` is the single list of configuration names, defaults and meanings: the README table is checked
+`KEYS` is the single list of configuration names, defaults and meanings: the table in docs/configuration.md is checked
 against it. The environment wins over the file. Secrets are read like any key but never printed; a
 secret may also be read from a file named by `<KEY>_FILE` (a mounted Kubernetes or Docker secret).
 """

@@ -9,7 +9,7 @@
     fapiao_due_signals_total                       DUE signals the reconcile timer sent (retries, queries, rechecks)
     fapiao_consumer_lag{topic,partition}           highwater − committed offset, per assigned partition
 
-The README's Operations section says what each one means for an operator.
+docs/operations.md says what each one means for an operator.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """`fapiao bench` as a user runs it: the real console script against the shared broker, checked for the
-shape and sense of its figures, never for their size (speed belongs to the README, not to a test)."""
+shape and sense of its figures, never for their size (speed belongs to docs/figures.md, not to a test)."""
 
 from __future__ import annotations
 
