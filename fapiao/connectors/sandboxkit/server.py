@@ -75,14 +75,26 @@ class Background:
             await self._session.close()
 
 
-def issuance_stats(issued_per_serial: Counter[str], requests: Counter[str], callbacks: Counter[str],
-                   **held: int) -> dict[str, Any]:
-    """What `/_sandbox/stats` reports; `duplicates` (serials issued more than once) must stay 0."""
+def issuance_stats(submissions_per_serial: Counter[str], issued_per_serial: Counter[str], requests: Counter[str],
+                   callbacks: Counter[str], faults: Counter[str], *, dedupe: bool, **held: int) -> dict[str, Any]:
+    """What `/_sandbox/stats` reports: the oracle of "never issued twice", counted by the provider's side.
+
+    - `submissions_per_serial`: submissions the sandbox accepted, per serial (with `--dedupe off` a serial
+      sent again is accepted again, so a count above 1 shows a client that resent);
+    - `issued_per_serial`: invoices that came into existence, per serial; `duplicates` counts the serials
+      with more than one, the number that must stay 0 whatever the client does;
+    - `faults`: the faults that fired (answered 503, answers held past the timeout, callbacks dropped or
+      sent twice, calls refused for an expired token), so a test can check its premises.
+    """
     return {
+        "dedupe": dedupe,
+        "submissions_per_serial": dict(submissions_per_serial),
+        "resubmitted": sum(1 for n in submissions_per_serial.values() if n > 1),
         "issued_per_serial": dict(issued_per_serial),
         "issued": sum(issued_per_serial.values()),
         "duplicates": sum(1 for n in issued_per_serial.values() if n > 1),
         **held,
+        "faults": dict(faults),
         "requests": dict(requests),
         "callbacks_sent": callbacks["sent"],
         "callbacks": dict(callbacks),

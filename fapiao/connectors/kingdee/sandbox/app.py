@@ -75,6 +75,7 @@ class Sandbox:
         token = request.query.get("access_token") or request.headers.get("access_token")
         if not self.tokens.valid_access_token(token):
             self.ledger.requests["unauthorized"] += 1
+            self.ledger.faults["tokens_refused"] += 1
             return _answer(False, "401", AUTH_FAILURE)
         body = await _body(request)
         missing = [key for key in ("requestId", "businessSystemCode", "interfaceCode", "data") if not body.get(key)]
@@ -105,6 +106,7 @@ class Sandbox:
         count = self.ledger.requests
         if self.faults.fail():
             count[f"{interface}:unavailable"] += 1
+            self.ledger.faults["unavailable"] += 1
             return _answer(False, "503", "系统繁忙,请稍后重试", status=503)
         problem = rules.check(interface, data)
         if problem is not None:
@@ -120,6 +122,7 @@ class Sandbox:
         count[f"{interface}:accepted"] += 1
         if self.faults.hang():
             count[f"{interface}:hung"] += 1
+            self.ledger.faults["hung"] += 1
             await asyncio.sleep(self.config.hang_s)
         return _answer(True, "0", "开票中", serial)
 
@@ -130,9 +133,12 @@ class Sandbox:
             return
         if self.faults.drop_callback():
             self.ledger.callbacks["dropped"] += 1
+            self.ledger.faults["callbacks_dropped"] += 1
             return
         body = notify.callback_body(invoice, self.codec)
         copies = 2 if self.faults.duplicate_callback() else 1
+        if copies == 2:
+            self.ledger.faults["callbacks_duplicated"] += 1
         for _ in range(copies):
             self.background.spawn(notify.deliver(self.background.session, self.config.callback_url, body,
                                                  self.ledger))

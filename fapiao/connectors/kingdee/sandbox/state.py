@@ -75,6 +75,8 @@ class Ledger:
     base_url: str
     invoices: dict[str, dict[str, Any]] = field(default_factory=dict)
     issued_per_serial: Counter[str] = field(default_factory=Counter)
+    submissions_per_serial: Counter[str] = field(default_factory=Counter)
+    faults: Counter[str] = field(default_factory=Counter)
     requests: Counter[str] = field(default_factory=Counter)
     callbacks: Counter[str] = field(default_factory=Counter)
     _numbers: int = 0
@@ -82,6 +84,7 @@ class Ledger:
     def record(self, serial: str, interface: str, data: dict[str, Any]) -> None:
         """Hold an accepted submission as 开票中 (invoiceStatus 2)."""
         self.invoices[serial] = {**data, "serialNo": serial, "interfaceCode": interface, "invoiceStatus": "2"}
+        self.submissions_per_serial[serial] += 1
 
     def issue(self, serial: str) -> dict[str, Any] | None:
         """开票成功 for a serial that is 开票中; None (and no effect) for any other."""
@@ -105,5 +108,5 @@ class Ledger:
 
     def stats(self) -> dict[str, Any]:
         pending = sum(1 for inv in self.invoices.values() if inv["invoiceStatus"] == "2")
-        return issuance_stats(self.issued_per_serial, self.requests, self.callbacks,
-                              held=len(self.invoices), pending=pending)
+        return issuance_stats(self.submissions_per_serial, self.issued_per_serial, self.requests, self.callbacks,
+                              self.faults, dedupe=True, held=len(self.invoices), pending=pending)

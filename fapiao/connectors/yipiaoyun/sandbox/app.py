@@ -92,6 +92,7 @@ class Sandbox:
         await asyncio.sleep(self.config.latency_ms / 1000)
         if self.rng.random() < self.config.fail_rate:
             self.ledger.requests["fault_503"] += 1
+            self.ledger.faults["unavailable"] += 1
             return _answer((503, "sandbox: injected unavailability", None), status=503)
         body = await self._signed_body(request)
         if isinstance(body, web.Response):
@@ -104,6 +105,7 @@ class Sandbox:
             self.background.spawn(self._complete(serial, delay_s))
         if self.rng.random() < self.config.timeout_rate:
             self.ledger.requests["fault_hang"] += 1
+            self.ledger.faults["hung"] += 1
             await asyncio.sleep(self.config.hang_s)
         return _answer(answer)
 

@@ -71,6 +71,8 @@ class Ledger:
         self.host_url = host_url
         self.applications: dict[str, Application] = {}
         self.issued_per_serial: Counter[str] = Counter()
+        self.submissions_per_serial: Counter[str] = Counter()
+        self.faults: Counter[str] = Counter()
         self.requests: Counter[str] = Counter()
         self.callbacks: Counter[str] = Counter()
         self._invoice_numbers = 0
@@ -86,6 +88,7 @@ class Ledger:
             self.requests["duplicate"] += 1
             return -1, "申请单号重复!", None
         self.applications[application.serial] = application
+        self.submissions_per_serial[application.serial] += 1
         if kind == "pos":
             return 0, "success", f"{self.host_url}/blank?id={len(self.applications)}&p=1&an={application.serial}"
         return 0, "success", True if kind == "subscribe" else None
@@ -198,5 +201,7 @@ class Ledger:
                               "message": application.result[1] if application.status != "pending" else None}
 
     def stats(self) -> dict[str, Any]:
-        return issuance_stats(self.issued_per_serial, self.requests, self.callbacks,
-                              applications=len(self.applications))
+        faults = self.faults + Counter({f"callbacks_{name}": self.callbacks[name] for name in ("dropped", "duplicated")
+                                        if self.callbacks[name]})
+        return issuance_stats(self.submissions_per_serial, self.issued_per_serial, self.requests, self.callbacks,
+                              faults, dedupe=True, applications=len(self.applications))
