@@ -14,6 +14,9 @@ into signals; nothing here raises for a business answer):
     ├── DUPLICATE     the provider already has this serial: query and adopt, never resend
     └── NOT_FOUND     query answer: no such serial at the provider
 
+For a red-letter invoice's 红字确认单, an answer that describes the form (applied, queried, revoked) is
+ACCEPTED with `form` set to what the provider said; the form's status (01..10) says the rest.
+
 Misconfiguration (wrong app id, secret, account) is not an outcome: it raises
 `ProviderConfigurationError` at start, outside this tree.
 """
@@ -25,7 +28,7 @@ from enum import StrEnum
 from typing import ClassVar, Mapping, Protocol, runtime_checkable
 
 from fapiao.exceptions import ConfigurationError
-from fapiao.schemas.records import InvoiceInfo, InvoiceRequest
+from fapiao.schemas.records import InvoiceInfo, InvoiceRequest, RedForm, RedOrder
 
 __all__ = [
     "OutcomeKind",
@@ -34,6 +37,7 @@ __all__ = [
     "CallbackFacts",
     "CallbackParser",
     "ProviderConfigurationError",
+    "RedProvider",
 ]
 
 
@@ -57,6 +61,7 @@ class Outcome:
     code: str | None = None
     message: str | None = None
     invoice: InvoiceInfo | None = None
+    form: RedForm | None = None
 
 
 class ProviderConfigurationError(ConfigurationError):
@@ -83,6 +88,40 @@ class Provider(Protocol):
         ...
 
     async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class RedProvider(Provider, Protocol):
+    """A provider that can take an invoice back: red-letter invoices and their 红字确认单.
+
+    Every method answers with an Outcome, never raises for a business answer, and is safe to call
+    again with the same order: the red's serial is the idempotency key of the red invoice, and of the
+    form too (as its order number).
+    """
+
+    async def apply_red_form(self, order: RedOrder) -> Outcome:
+        """Raise the form for `order`: ACCEPTED with `form` (its number, uuid and status)."""
+        ...
+
+    async def query_red_form(self, order: RedOrder, form: RedForm) -> Outcome:
+        """The form's status now: ACCEPTED with `form`; NOT_FOUND when the provider has no such form."""
+        ...
+
+    async def revoke_red_form(self, order: RedOrder, form: RedForm) -> Outcome:
+        """Withdraw a form still awaiting the counterparty: ACCEPTED with `form` as it stands after."""
+        ...
+
+    async def answer_red_form(self, form: RedForm, seller_tax_id: str, confirm: bool) -> Outcome:
+        """Confirm or refuse a form the counterparty raised against one of our invoices."""
+        ...
+
+    async def submit_red(self, order: RedOrder, form: RedForm) -> Outcome:
+        """Issue the red invoice of a form that allows it (01, 04), under the red's serial; as `submit`."""
+        ...
+
+    async def query_red(self, order: RedOrder) -> Outcome:
+        """What the provider knows of the red invoice, by the red's serial; as `query`."""
+        ...
 
 
 @dataclass(frozen=True)

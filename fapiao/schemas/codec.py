@@ -75,12 +75,43 @@ def schema_for(name: str) -> dict[str, Any]:
         return load_schema(str(path))  # type: ignore[no-any-return]
 
 
+def _once(schema: Any, defined: set[str]) -> Any:
+    """`schema` with every named type defined at its first appearance and referred to by name after.
+
+    fastavro's `expand_schema` writes a named type's whole definition wherever it is used, and a schema
+    that defines one name twice does not parse: a record that carries a request twice (the request, and
+    a red's order) would.
+    """
+    if isinstance(schema, list):
+        return [_once(branch, defined) for branch in schema]
+    if not isinstance(schema, dict):
+        return schema
+    if schema.get("type") in ("record", "enum", "fixed") and "name" in schema:
+        if schema["name"] in defined:
+            return schema["name"]
+        defined.add(schema["name"])
+    out = dict(schema)
+    if "fields" in out:
+        out["fields"] = [{**field, "type": _once(field["type"], defined)} for field in out["fields"]]
+    for key in ("items", "values"):
+        if key in out:
+            out[key] = _once(out[key], defined)
+    return out
+
+
+def _record(name: str, fields: list[dict[str, Any]]) -> dict[str, Any]:
+    """A parsed record schema of `fields` (taken from an expanded schema), each named type defined once."""
+    defined: set[str] = set()
+    return fastavro.parse_schema({  # type: ignore[no-any-return]
+        "type": "record", "name": name,
+        "fields": [{**field, "type": _once(copy.deepcopy(field["type"]), defined)} for field in fields]})
+
+
 @cache
 def _projected(name: str, without: frozenset[str]) -> dict[str, Any]:
     """The current schema of `name` without some top-level fields, as a reader schema."""
-    expanded = copy.deepcopy(expand_schema(schema_for(name)))
-    expanded["fields"] = [field for field in expanded["fields"] if field["name"] not in without]
-    return fastavro.parse_schema(expanded)  # type: ignore[no-any-return]
+    expanded = expand_schema(schema_for(name))
+    return _record(expanded["name"], [field for field in expanded["fields"] if field["name"] not in without])
 
 
 class _Splice(NamedTuple):
@@ -107,13 +138,9 @@ def _splice(name: str) -> _Splice | None:
     union = expanded["fields"][at]["type"]
     (branch,) = [index for index, kind in enumerate(union) if isinstance(kind, dict) and kind.get("type") == "record"]
 
-    def piece(part: list[dict[str, Any]], suffix: str) -> dict[str, Any]:
-        return fastavro.parse_schema(  # type: ignore[no-any-return]
-            {"type": "record", "name": f"{expanded['name']}{suffix}", "fields": copy.deepcopy(part)})
-
     # An Avro union index is a zig-zag varint: index n < 64 is the single byte 2n.
-    return _Splice(piece(expanded["fields"][:at], "Head"), bytes([2 * branch]),
-                   piece(expanded["fields"][at + 1:], "Tail"))
+    return _Splice(_record(f"{expanded['name']}Head", expanded["fields"][:at]), bytes([2 * branch]),
+                   _record(f"{expanded['name']}Tail", expanded["fields"][at + 1:]))
 
 
 def _write(schema: dict[str, Any], datum: Any) -> bytes:

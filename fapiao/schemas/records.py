@@ -31,6 +31,12 @@ __all__ = [
     "InvoiceState",
     "INVOICE_TYPES",
     "PROVIDERS",
+    "RequestKind",
+    "RED_REASONS",
+    "RedForm",
+    "RedLine",
+    "RedOrder",
+    "RedEntry",
 ]
 
 PROVIDERS = ("kingdee", "yipiaoyun")
@@ -77,21 +83,40 @@ class Line:
     kind: str = "normal"  # normal | discount | discounted
     policy: str | None = None  # 优惠政策 code, e.g. "03" 免税
     goods_id: str | None = None  # a provider-side goods identifier
+    original_line: int | None = None  # on a red: the 1-based line of the blue it takes back
+
+
+class RequestKind(StrEnum):
+    """What an InvoiceRequest asks for; a request without `kind` is blue, as before reds existed."""
+
+    BLUE = "blue"
+    RED = "red"  # take back (part of) an issued blue: 红字发票
+    RED_CANCEL = "red_cancel"  # withdraw a red whose 红字确认单 still awaits the counterparty
+
+
+# The tax bureau's red reasons (红冲原因). Providers number them differently: each connector maps them.
+RED_REASONS = {"01": ("开票有误", "issued in error"), "02": ("销货退回", "goods returned"),
+               "03": ("服务中止", "service stopped"), "04": ("销售折让", "sales allowance")}
 
 
 @dataclass(frozen=True, slots=True)
 class InvoiceRequest:
-    """What the ERP publishes on `fapiao.requests`, one per serial (发票流水号)."""
+    """What the ERP publishes on `fapiao.requests`, one per serial (发票流水号).
+
+    A blue request states everything. A red one (`kind` "red") names its blue by `original_serial` and a
+    `red_reason`; it may leave out provider, invoice type, seller and buyer (they come from the blue),
+    its lines (take back all that remains) and then its totals. A `red_cancel` names the red to withdraw.
+    """
 
     serial: str
-    provider: str
-    invoice_type: str
-    seller: Party
-    buyer: Party
+    provider: str | None
+    invoice_type: str | None
+    seller: Party | None
+    buyer: Party | None
     lines: tuple[Line, ...]
-    total_amount: Decimal
-    total_tax: Decimal
-    total_with_tax: Decimal
+    total_amount: Decimal | None
+    total_tax: Decimal | None
+    total_with_tax: Decimal | None
     remark: str | None = None
     drawer: str | None = None
     payee: str | None = None
@@ -101,6 +126,9 @@ class InvoiceRequest:
     source: str | None = None
     requested_at: datetime | None = None
     options: Mapping[str, str] = field(default_factory=dict)
+    kind: RequestKind = RequestKind.BLUE
+    original_serial: str | None = None  # red: the blue's serial; red_cancel: the red's serial
+    red_reason: str | None = None  # a key of RED_REASONS
 
 
 class Severity(StrEnum):
@@ -134,6 +162,57 @@ class InvoiceInfo:
     total_tax: Decimal | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class RedForm:
+    """A 红字确认单 (red-letter confirmation form) as the provider last described it."""
+
+    number: str | None = None  # 红字确认单编号 (Kingdee redInfoBillNo)
+    uuid: str | None = None  # the bureau's id of the form (Kingdee govRedConfirmBillUuid)
+    status: str | None = None  # the bureau's 01..10 (see `fapiao.streams.redletter.forms`)
+    entered_at: datetime | None = None  # when the form was raised
+    deadline: datetime | None = None  # unanswered by then, it lapses (07); None when nobody must answer
+
+
+@dataclass(frozen=True, slots=True)
+class RedLine:
+    """What a red takes back of one blue line, or what remains of one: amounts as positive magnitudes.
+
+    Signs are a wire matter: the provider's red lines are negative, and the connector writes them so.
+    """
+
+    original_line: int  # 1-based line of the blue
+    amount: Decimal
+    tax_amount: Decimal
+    quantity: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RedOrder:
+    """A red the blue's row has granted: everything a provider needs to take back (part of) the blue.
+
+    `request` is the red as the provider must see it: the blue's provider, type, seller and buyer, and
+    one negative line per blue line taken back (its `original_line` set), with negative totals.
+    """
+
+    request: InvoiceRequest
+    original_serial: str
+    original_invoice: InvoiceInfo  # the blue's number, code and issue time
+    reason: str  # a key of RED_REASONS
+    lines: tuple[RedLine, ...]  # what is taken back, positive magnitudes
+    whole: bool  # it takes back everything that remained of the blue
+    remaining: tuple[RedLine, ...] = ()  # what remains of the blue once this red is issued
+
+
+@dataclass(frozen=True, slots=True)
+class RedEntry:
+    """One red as its blue's row tracks it."""
+
+    serial: str
+    state: str  # reserved | issued | released | refused
+    lines: tuple[RedLine, ...] = ()
+    invoice_number: str | None = None
+
+
 class SignalKind(StrEnum):
     """What the invoice agent is told. Everything that changes a serial's state arrives as one of these."""
 
@@ -147,6 +226,16 @@ class SignalKind(StrEnum):
     IN_DOUBT = "in_doubt"  # the provider may or may not have it (timeout after send)
     NOT_FOUND = "not_found"  # a query found no such serial at the provider
     DUE = "due"  # the reconcile timer: a waiting serial's time has come
+    FORM = "form"  # a provider's word on a red's 红字确认单 (`form`): applied, its status now, revoked
+    # Between a red and its blue (`peer` is the other serial), derived from their transitions:
+    RED_RESERVE = "red_reserve"  # to the blue: may this red (`request`) take back what it asks?
+    RED_GRANTED = "red_granted"  # to the red: yes, as `red` says
+    RED_DENIED = "red_denied"  # to the red: no, for `findings`
+    RED_SETTLE = "red_settle"  # to the blue: the red was issued (`invoice`)
+    RED_RELEASE = "red_release"  # to the blue: the red ended without an invoice; its share is free again
+    RED_CANCEL = "red_cancel"  # to the red, from a red_cancel request: withdraw your form
+    RED_CANCEL_DONE = "red_cancel_done"  # to the red_cancel: the form was revoked
+    RED_CANCEL_REFUSED = "red_cancel_refused"  # to the red_cancel: it could not be, for `findings`
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +254,9 @@ class Signal:
     message: str | None = None  # provider message
     invoice: InvoiceInfo | None = None
     origin: str | None = None  # "topic[partition]@offset" of the record it came from
+    peer: str | None = None  # the other serial of a red and its blue (or of a red_cancel and its red)
+    red: RedOrder | None = None
+    form: RedForm | None = None
 
 
 class EventType(StrEnum):
@@ -184,6 +276,24 @@ class EventType(StrEnum):
     DUPLICATE_REQUEST = "duplicate_request"
     SERIAL_CONFLICT = "serial_conflict"
     ORPHAN_CALLBACK = "orphan_callback"
+    # A red's own road (see DESIGN.md, "Red-letter"):
+    RESERVING = "reserving"  # asked its blue's row for its share
+    FORM_APPLYING = "form_applying"  # a 红字确认单 is to be applied for (a provider call)
+    AWAITING_COUNTERPARTY = "awaiting_counterparty"  # the form waits for the other party, until its deadline
+    FORM_QUERYING = "form_querying"  # the form's status is to be asked (a provider call)
+    CONFIRMED = "confirmed"  # the form needs nobody (01) or was confirmed (04): the red may be issued
+    REVOKING = "revoking"  # the form is to be revoked (a provider call), for a red_cancel
+    CANCEL_REQUESTED = "cancel_requested"  # a red_cancel asked this red to withdraw (`peer`)
+    CANCEL_REFUSED = "cancel_refused"  # ...and it cannot (`findings`)
+    # A red_cancel's road:
+    CANCELLING = "cancelling"  # asked its red to withdraw
+    WITHDRAWN = "withdrawn"  # the red's form was revoked
+    # A blue's book of the reds against it:
+    RED_RESERVED = "red_reserved"  # a red's share is set aside (`red`)
+    RED_REFUSED = "red_refused"  # a red was refused (`findings`)
+    RED_SETTLED = "red_settled"  # a red was issued: its share is gone for good
+    RED_RELEASED = "red_released"  # a red ended without an invoice: its share is free again
+    RED_FLUSHED = "red_flushed"  # nothing remains of the blue: fully taken back
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +314,9 @@ class InvoiceEvent:
     invoice: InvoiceInfo | None = None
     due_at: datetime | None = None  # when a waiting serial should be looked at again
     origin: str | None = None
+    peer: str | None = None  # the other serial of a red pair, on the transitions between them
+    red: RedOrder | None = None  # on a red's calls and on `red_reserved`: what is taken back
+    form: RedForm | None = None  # what the transition learned of, or sends to, the red's form
 
 
 class Status(StrEnum):
@@ -220,10 +333,25 @@ class Status(StrEnum):
     PAUSED = "paused"
     ISSUED = "issued"
     FAILED = "failed"
+    # a red's
+    RESERVING = "reserving"
+    FORM_APPLYING = "form_applying"
+    AWAITING_COUNTERPARTY = "awaiting_counterparty"
+    FORM_QUERYING = "form_querying"
+    CONFIRMED = "confirmed"
+    REVOKING = "revoking"
+    # a red_cancel's
+    CANCELLING = "cancelling"
+    WITHDRAWN = "withdrawn"
+    # a blue's, once reds took all of it back
+    RED_FLUSHED = "red_flushed"
 
     @property
     def terminal(self) -> bool:
-        return self in (Status.ISSUED, Status.FAILED, Status.REJECTED)
+        return self in _TERMINAL
+
+
+_TERMINAL = frozenset({Status.ISSUED, Status.FAILED, Status.REJECTED, Status.WITHDRAWN, Status.RED_FLUSHED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,6 +375,10 @@ class InvoiceResult:
     erp_order_no: str | None = None
     attempts: int = 0
     fingerprint: str | None = None
+    kind: RequestKind = RequestKind.BLUE
+    original_serial: str | None = None  # a red's blue (a red_cancel's red)
+    form: RedForm | None = None  # a red's 红字确认单: number, uuid, last status
+    remaining: tuple[RedLine, ...] | None = None  # a red's: what remains of its blue after it
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,3 +428,7 @@ class InvoiceState:
     invoice: InvoiceInfo | None = None
     due_at: datetime | None = None
     history: tuple[HistoryEntry, ...] = ()
+    red: RedOrder | None = None  # a red's, once its blue granted it
+    form: RedForm | None = None  # a red's 红字确认单 as last heard, with its deadline
+    peer: str | None = None  # a red: the red_cancel withdrawing it; a red_cancel: its red
+    reds: tuple[RedEntry, ...] = ()  # a blue's: every red against it
