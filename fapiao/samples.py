@@ -6,7 +6,7 @@ import random
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Iterator
 
-__all__ = ["SELLERS", "valid_request", "invalid_request", "demo_requests"]
+__all__ = ["SELLERS", "valid_request", "invalid_request", "demo_requests", "RED_ROLES", "plan_reds", "red_requests"]
 
 CENT = Decimal("0.01")
 
@@ -90,3 +90,53 @@ def demo_requests(count: int, provider: str = "mixed", invalid_every: int = 7,
             yield invalid_request(serial, chosen, rng)
         else:
             yield valid_request(serial, chosen, rng)
+
+
+# -- reds, for the demo: each role is one way a company takes an invoice back -------------------------------
+
+RED_ROLES = ("whole_return", "allowances", "confirmed", "refused")
+# The Kingdee sandbox reads these in a blue's remark: the buyer has used the blue (so a red needs the buyer's
+# confirmation), and how the buyer answers.
+BUYER_MARKERS = {"confirmed": "SANDBOX:USED SANDBOX:BUYER-CONFIRMS", "refused": "SANDBOX:USED SANDBOX:BUYER-REFUSES"}
+ALLOWANCE_SHARE = Decimal("0.4")
+ALLOWANCES = 3  # of 40 % each: the third asks for more than remains and is refused
+
+
+def plan_reds(requests: list[dict[str, Any]], every: int = 2) -> dict[str, str]:
+    """Roles for the demo's reds, cycling through RED_ROLES over every `every`-th valid Kingdee blue; the blues
+    whose red must wait for the buyer get the sandbox's markers in their remark (so plan before publishing)."""
+    from fapiao.streams.validation import check, is_valid  # the demo's own choice of blues, not a rule
+
+    eligible = [r for r in requests if r["provider"] == "kingdee" and is_valid(check(r)[1])]
+    roles: dict[str, str] = {}
+    for n, request in enumerate(eligible[::every]):
+        role = RED_ROLES[n % len(RED_ROLES)]
+        roles[request["serial"]] = role
+        if role in BUYER_MARKERS:
+            request["remark"] = " ".join(part for part in (request.get("remark"), BUYER_MARKERS[role]) if part)
+    return roles
+
+
+def red_requests(roles: dict[str, str], blues: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The reds of the planned roles, for the blues given (those that were issued)."""
+    reds: list[dict[str, Any]] = []
+    for serial, role in roles.items():
+        if serial not in blues:
+            continue
+        if role == "allowances":
+            reds += [_allowance(f"{serial}-A{n}", blues[serial]) for n in range(1, ALLOWANCES + 1)]
+        else:  # a whole return; "confirmed" and "refused" wait for the buyer first
+            reds.append({"serial": f"{serial}-R", "kind": "red", "original_serial": serial, "red_reason": "02",
+                         "erp_order_no": f"RMA-{serial}", "source": "demo"})
+    return reds
+
+
+def _allowance(serial: str, blue: dict[str, Any]) -> dict[str, Any]:
+    """A sales allowance (04) of ALLOWANCE_SHARE of the blue's first line: no quantity, no price."""
+    line = blue["lines"][0]
+    amount = (Decimal(line["amount"]) * ALLOWANCE_SHARE).quantize(CENT, ROUND_HALF_UP)
+    tax = (amount * Decimal(line["tax_rate"])).quantize(CENT, ROUND_HALF_UP)
+    return {"serial": serial, "kind": "red", "original_serial": blue["serial"], "red_reason": "04",
+            "lines": [{"original_line": 1, "amount": str(-amount), "tax_amount": str(-tax)}],
+            "total_amount": str(-amount), "total_tax": str(-tax), "total_with_tax": str(-(amount + tax)),
+            "erp_order_no": f"ALW-{serial}", "source": "demo"}

@@ -76,6 +76,8 @@ KEYS: tuple[Key, ...] = (
     Key("FAPIAO_RETRY_CAP_S", "60", "largest retry delay"),
     Key("FAPIAO_MAX_ATTEMPTS", "8", "submissions before a retryable error becomes a failed result"),
     Key("FAPIAO_WAIT_CAP_S", "600", "longest a repeated wait grows (a paused seller's probe, an in-doubt query, a recheck)"),
+    Key("FAPIAO_RED_FORM_POLL_S", "60", "first wait before asking again about a red-letter form awaiting the counterparty (doubles up to FAPIAO_WAIT_CAP_S)"),
+    Key("FAPIAO_RED_FORM_DEADLINE_S", "259200", "life of a red-letter form awaiting the counterparty when the provider gives no entry time (the bureau's 72 h)"),
     Key("FAPIAO_SELLER_RATE_PER_S", "100", "most provider calls per second for one seller tax ID (per worker)"),
     Key("FAPIAO_SELLER_BURST", "200", "calls one seller may make at once before the rate applies"),
     Key("FAPIAO_SELLER_PROBE_S", "10", "after a session error, how long a seller stays paused before a probe"),
@@ -149,6 +151,8 @@ class Settings:
     max_attempts: int
     reconcile_interval_s: float
     wait_cap_s: float
+    red_form_poll_s: float
+    red_form_deadline_s: float
     seller_rate_per_s: float
     seller_burst: int
     seller_probe_s: float
@@ -281,6 +285,8 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         max_attempts=int(number("FAPIAO_MAX_ATTEMPTS", int)),
         reconcile_interval_s=float(number("FAPIAO_RECONCILE_INTERVAL_S", float)),
         wait_cap_s=float(number("FAPIAO_WAIT_CAP_S", float)),
+        red_form_poll_s=float(number("FAPIAO_RED_FORM_POLL_S", float)),
+        red_form_deadline_s=float(number("FAPIAO_RED_FORM_DEADLINE_S", float)),
         seller_rate_per_s=float(number("FAPIAO_SELLER_RATE_PER_S", float)),
         seller_burst=int(number("FAPIAO_SELLER_BURST", int)),
         seller_probe_s=float(number("FAPIAO_SELLER_PROBE_S", float)),

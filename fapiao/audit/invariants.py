@@ -7,11 +7,14 @@ and its first seqs are outside what was read, not faults.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from decimal import Decimal
+from typing import Any, Callable, Iterator
 
 from fapiao.audit.ledger import Ledger, SerialLog, ledger_of
 from fapiao.audit.model import Facts, Seen, Violation
-from fapiao.schemas.records import EventType, Status
+from fapiao.schemas.records import EventType, InvoiceState, RequestKind, Status
+from fapiao.streams.redletter.forms import REVOKED, failure_code
+from fapiao.streams.redletter.remaining import redeemable
 
 __all__ = ["CHECKS", "check", "violations"]
 
@@ -125,9 +128,96 @@ def undecodable_record(ledger: Ledger) -> Violation | None:
     return _violation("undecodable_record", found, "records that do not decode")
 
 
+def _issued(log: SerialLog | None) -> bool:
+    return log is not None and any(seen["type"] == EventType.ISSUED for seen in log.events.values())
+
+
+def _reds(ledger: Ledger) -> Iterator[tuple[SerialLog, InvoiceState]]:
+    """Every red's log with its state as its events rebuild it."""
+    for log in ledger.serials.values():
+        if any(request.kind == RequestKind.RED.value for request in log.requests) or any(
+                seen["type"] == EventType.RESERVING for seen in log.events.values()):
+            state = log.state()
+            if state is not None and state.request is not None and state.request.kind is RequestKind.RED:
+                yield log, state
+
+
+def red_without_issued_blue(ledger: Ledger) -> Violation | None:
+    """No red is issued unless its blue was issued."""
+    found = {}
+    for log, state in _reds(ledger):
+        blue = ledger.serials.get(state.request.original_serial or "")  # type: ignore[union-attr]
+        if _issued(log) and not _issued(blue) and not (ledger.facts.since is not None and blue is None):
+            found[log.serial] = f"issued, but its blue {state.request.original_serial} was not"  # type: ignore[union-attr]
+    return _violation("red_without_issued_blue", found, "reds issued without their blue")
+
+
+def red_exceeds_blue(ledger: Ledger) -> Violation | None:
+    """The reds issued against a blue never exceed it, per line and in total (amount, tax, quantity),
+    counted from each red's own order, not from the blue's book."""
+    taken: dict[str, dict[int, list[Decimal]]] = {}
+    for log, state in _reds(ledger):
+        if _issued(log) and state.red is not None:
+            lines = taken.setdefault(state.red.original_serial, {})
+            for line in state.red.lines:
+                sums = lines.setdefault(line.original_line, [Decimal(0)] * 3)
+                for i, value in enumerate((line.amount, line.tax_amount, line.quantity or Decimal(0))):
+                    sums[i] += value
+    found = {}
+    for serial, lines in taken.items():
+        blue = ledger.serials.get(serial)
+        state = blue.state() if blue is not None else None
+        if state is None or state.request is None:
+            continue  # carried in from before the window: its lines are not known here
+        whole = {number: line for number, (_, line) in redeemable(state.request).items()}
+        over = []
+        for number, (amount, tax, quantity) in sorted(lines.items()):
+            limit = whole.get(number)
+            if limit is None or amount > limit.amount or tax > limit.tax_amount or \
+                    (limit.quantity is not None and quantity > limit.quantity):
+                over.append(f"line {number}: {amount}/{tax}/{quantity} of "
+                            f"{limit.amount if limit else 0}/{limit.tax_amount if limit else 0}")
+        total = [sum((v[i] for v in lines.values()), Decimal(0)) for i in (0, 1)]
+        if total[0] > state.request.total_amount or total[1] > state.request.total_tax:  # type: ignore[operator]
+            over.append(f"in total {total[0]}/{total[1]} of {state.request.total_amount}/{state.request.total_tax}")
+        if over:
+            found[serial] = "; ".join(over)
+    return _violation("red_exceeds_blue", found, "blues whose issued reds take back more than they hold")
+
+
+_OUTCOMES = (EventType.ISSUED, EventType.FAILED, EventType.REJECTED, EventType.WITHDRAWN)
+
+
+def red_outcomes_differ(ledger: Ledger) -> Violation | None:
+    """Every red and red_cancel ends in one outcome: never two different terminal transitions."""
+    found = {}
+    for log in ledger.serials.values():
+        if not any(request.kind != RequestKind.BLUE.value for request in log.requests):
+            continue
+        ends = sorted({seen["type"] for seen in log.events.values() if seen["type"] in _OUTCOMES})
+        if len(ends) > 1:
+            found[log.serial] = " and ".join(str(end) for end in ends)
+    return _violation("red_outcomes_differ", found, "reds or red_cancels with more than one outcome")
+
+
+_VOID = (failure_code(REVOKED), "red_withdrawn")
+
+
+def void_form_issued(ledger: Ledger) -> Violation | None:
+    """A red whose form was refused, lapsed or revoked, or that was withdrawn, issues nothing."""
+    found = {}
+    for log, state in _reds(ledger):
+        void = [seen for seen in log.events.values() if seen["type"] == EventType.FAILED and
+                (str(seen["code"] or "").startswith("red_form_") or seen["code"] in _VOID)]
+        if void and _issued(log):
+            found[log.serial] = f"{void[0]['code']}, and issued"
+    return _violation("void_form_issued", found, "reds issued although their form was void")
+
+
 CHECKS: tuple[Callable[[Ledger], Violation | None], ...] = (
     missing_result, conflicting_results, issued_twice, result_without_request, totals_differ, seq_gap,
-    dlq_unaccounted, undecodable_record,
+    dlq_unaccounted, undecodable_record, red_without_issued_blue, red_exceeds_blue, red_outcomes_differ,
+    void_form_issued,
 )
 
 

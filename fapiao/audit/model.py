@@ -72,6 +72,8 @@ class RequestFact:
     seller_tax_id: str | None = None
     invoice_type: str | None = None
     totals: tuple[Decimal, Decimal, Decimal] | None = None  # amount, tax, with tax; None when not numbers
+    kind: str = "blue"  # blue | red | red_cancel (anything else: a rejection is due)
+    original_serial: str | None = None  # a red's blue, a red_cancel's red
 
 
 @dataclass(frozen=True)

@@ -141,7 +141,8 @@ def _request(message: Message, codec: Codec, at: datetime, position: Position) -
     seller = datum.get("seller")
     return RequestFact(text(datum.get("serial")), at, position, text(datum.get("provider")),
                        text(seller.get("tax_id")) if isinstance(seller, dict) else None,
-                       text(datum.get("invoice_type")), totals)  # type: ignore[arg-type]
+                       text(datum.get("invoice_type")), totals,  # type: ignore[arg-type]
+                       text(datum.get("kind")) or "blue", text(datum.get("original_serial")))
 
 
 def _dead_letter(message: Message, at: datetime, position: Position) -> DlqFact:

@@ -10,8 +10,11 @@ from datetime import datetime
 
 from fapiao.audit.ledger import SerialLog, ledger_of
 from fapiao.audit.model import Facts, Position
+from fapiao.schemas.convert import to_json
+from fapiao.schemas.records import InvoiceEvent, RequestKind
+from fapiao.streams.redletter.remaining import remaining
 
-__all__ = ["Entry", "timeline"]
+__all__ = ["Entry", "timeline", "red_links"]
 
 
 @dataclass(frozen=True)
@@ -35,19 +38,23 @@ def timeline(facts: Facts, serial: str) -> list[Entry]:
     log = ledger_of(facts).serials.get(serial) or SerialLog(serial)
     entries: list[Entry] = []
     for fact in log.requests:
-        entries.append(Entry(fact.at, fact.position, "request", _join(
-            fact.provider, fact.invoice_type, f"seller {fact.seller_tax_id}" if fact.seller_tax_id else "",
-            f"total {fact.totals[2]}" if fact.totals else "(totals are not numbers: a rejection is due)")))
+        totals = f"total {fact.totals[2]}" if fact.totals else (
+            "(totals are not numbers: a rejection is due)" if fact.kind == RequestKind.BLUE.value else "")
+        entries.append(Entry(fact.at, fact.position, "request" if fact.kind == RequestKind.BLUE.value else fact.kind,
+                             _join(f"of {fact.original_serial}" if fact.original_serial else "", fact.provider,
+                                   fact.invoice_type, f"seller {fact.seller_tax_id}" if fact.seller_tax_id else "",
+                                   totals)))
     for seq in sorted(log.events):
         seen = log.events[seq]
         event = seen.record
         number = event.invoice.number if event.invoice else None
         entries.append(Entry(seen.at, seen.position, f"event {seq} {event.type.value}",
-                             _join(f"attempt {event.attempt}" if event.attempt else "", event.code, event.message,
-                                   f"invoice {number}" if number else "")))
+                             _join(f"attempt {event.attempt}" if event.attempt else "", _pair(event), event.code,
+                                   event.message, f"invoice {number}" if number else "")))
     for seen in facts.events:
         if seen.record.serial == serial and seen.record.seq == 0:
-            entries.append(Entry(seen.at, seen.position, "orphan callback", _join(seen.record.code)))
+            entries.append(Entry(seen.at, seen.position, f"outside its lifecycle: {seen.record.type.value}",
+                                 _join(_pair(seen.record), seen.record.code)))
     for seen in facts.callbacks:
         if seen.record.serial == serial:
             callback = seen.record
@@ -63,3 +70,30 @@ def timeline(facts: Facts, serial: str) -> list[Entry]:
         if dead.key == serial:
             entries.append(Entry(dead.at, dead.position, f"dlq ({dead.stage})", f"{dead.source}: {dead.reason}"))
     return entries
+
+
+def _pair(event: InvoiceEvent) -> str:
+    """The other serial of a red pair and the form, where a transition names them."""
+    form = f"form {event.form.number or ''} status {event.form.status}" if event.form else ""
+    return _join(f"red/blue/cancel {event.peer}" if event.peer else "", form)
+
+
+def red_links(facts: Facts, serial: str) -> dict[str, object]:
+    """How a serial is tied to others: a blue's reds and what remains of it; a red's blue and its form."""
+    log = ledger_of(facts).serials.get(serial)
+    state = log.state() if log is not None else None
+    if state is None or state.request is None:
+        return {}
+    request = state.request
+    if request.kind is RequestKind.BLUE:
+        if not state.reds:
+            return {}
+        return {"reds": [to_json(entry) for entry in state.reds],
+                "remaining": [to_json(line) for line in remaining(request, state.reds)]}
+    links: dict[str, object] = {"kind": request.kind.value, "original_serial": request.original_serial}
+    if state.form is not None:
+        links["form"] = to_json(state.form)
+    if state.red is not None:
+        links["takes"] = [to_json(line) for line in state.red.lines]
+        links["remaining_after"] = [to_json(line) for line in state.red.remaining]
+    return links

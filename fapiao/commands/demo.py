@@ -18,7 +18,7 @@ from fapiao.commands._common import settings_or_exit
 from fapiao.connectors.kafka import producer
 from fapiao.connectors.stack import Stack, StackOptions
 from fapiao.connectors.watch import ResultWatcher
-from fapiao.samples import demo_requests
+from fapiao.samples import demo_requests, plan_reds, red_requests
 from fapiao.schemas.records import InvoiceResult, Status
 from fapiao.schemas.registry import codec_for
 from fapiao.streams.topics import topic_name
@@ -49,12 +49,19 @@ def with_fault_options(func: Any) -> Any:
     return func
 
 
-def summary(requested: int, results: dict[str, InvoiceResult], duplicates: int, seconds: float) -> dict[str, Any]:
-    counts = {status: sum(1 for r in results.values() if r.status is status)
-              for status in (Status.ISSUED, Status.REJECTED, Status.FAILED)}
-    return {"requested": requested, "issued": counts[Status.ISSUED], "rejected": counts[Status.REJECTED],
-            "failed": counts[Status.FAILED], "pending": requested - len(results),
-            "duplicates_issued": duplicates, "seconds": round(seconds, 1)}
+def summary(requests: list[dict[str, Any]], results: dict[str, InvoiceResult], duplicates: int,
+            seconds: float) -> dict[str, Any]:
+    """The demo's outcome: blues and reds counted apart, and what is still pending of either."""
+    reds = {r["serial"] for r in requests if r.get("kind") == "red"}
+
+    def count(status: Status, red: bool) -> int:
+        return sum(1 for serial, r in results.items() if r.status is status and (serial in reds) is red)
+
+    return {"requested": len(requests) - len(reds), "issued": count(Status.ISSUED, False),
+            "rejected": count(Status.REJECTED, False), "failed": count(Status.FAILED, False),
+            "red_requested": len(reds), "red_issued": count(Status.ISSUED, True),
+            "red_rejected": count(Status.REJECTED, True), "red_failed": count(Status.FAILED, True),
+            "pending": len(requests) - len(results), "duplicates_issued": duplicates, "seconds": round(seconds, 1)}
 
 
 def _reason(result: InvoiceResult) -> str:
@@ -77,10 +84,21 @@ def results_table(requests: list[dict[str, Any]], results: dict[str, InvoiceResu
         result = results.get(request["serial"])
         status = result.status.value if result else "pending"
         number = (result.invoice.number or result.invoice.h5_url or "") if result and result.invoice else ""
-        table.add_row(request["serial"], request["provider"], request["invoice_type"],
+        red = request.get("kind") == "red"
+        table.add_row(request["serial"], request.get("provider") or (result.provider if result else "") or "",
+                      f"red {request['red_reason']}" if red else request["invoice_type"],
                       f"[{style.get(result.status, 'white') if result else 'magenta'}]{status}[/]",
                       number, _reason(result) if result else "")
     return table
+
+
+def publish(out: Any, prefix: str, requests: list[dict[str, Any]]) -> None:
+    """Publish requests as an ERP would: JSON, keyed by serial."""
+    for request in requests:
+        out.produce(topic_name(prefix, "requests"), key=request["serial"].encode(),
+                    value=json.dumps(request, ensure_ascii=False).encode("utf-8"))
+        out.poll(0)
+    out.flush(30)
 
 
 @click.command("demo")
@@ -95,12 +113,15 @@ def command(count: int, provider: str, as_json: bool, deadline_s: float | None, 
             **faults: Any) -> None:
     """Start broker, sandboxes, gateway and worker; issue COUNT sample requests; show every outcome.
 
-    A few requests are invalid on purpose and must come back rejected with a reason.
-    Exits 0 only when no request is left pending.
+    A few requests are invalid on purpose and must come back rejected with a reason. Once the blues are
+    issued, some Kingdee ones are taken back with red-letter invoices: whole returns, three allowances of
+    40 % (the third is refused: more than remains), and returns whose form waits for the buyer, who
+    confirms one kind and refuses the other. Exits 0 only when no request is left pending.
     """
     settings = settings_or_exit()
     console = Console(stderr=as_json)
     requests = list(demo_requests(count, provider, seed=int(time.time()) % 10_000))
+    roles = plan_reds(requests)  # before publishing: some blues carry the sandbox buyer's markers
     providers = ("kingdee", "yipiaoyun") if provider == "mixed" else (provider,)
     workdir = workdir or Path(tempfile.mkdtemp(prefix="fapiao-demo-"))
     deadline = deadline_s or 120 + count / 5
@@ -112,17 +133,22 @@ def command(count: int, provider: str, as_json: bool, deadline_s: float | None, 
         watcher = ResultWatcher(stack.bootstrap, topic_name(settings.topic_prefix, "results"),
                                 codec_for(settings.schema_registry_url), (r["serial"] for r in requests))
         out = producer(stack.bootstrap)
-        for request in requests:
-            out.produce(topic_name(settings.topic_prefix, "requests"), key=request["serial"].encode(),
-                        value=json.dumps(request, ensure_ascii=False).encode("utf-8"))
-            out.poll(0)
-        out.flush(30)
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         with Progress(*columns, console=console, transient=as_json) as progress:
-            task = progress.add_task("results", total=count)
+            publish(out, settings.topic_prefix, requests)
+            task = progress.add_task("blue invoices", total=count)
             watcher.wait(deadline, on_progress=lambda new: progress.advance(task, new))
+            issued = {r["serial"]: r for r in requests if (result := watcher.results.get(r["serial"]))
+                      and result.status is Status.ISSUED}
+            reds = red_requests(roles, issued)
+            if reds:
+                watcher.wanted |= {r["serial"] for r in reds}
+                publish(out, settings.topic_prefix, reds)
+                task = progress.add_task("red-letter invoices", total=len(reds))
+                watcher.wait(deadline, on_progress=lambda new: progress.advance(task, new))
+            requests += reds
         seconds = time.monotonic() - started
-        outcome = summary(count, watcher.results, stack.duplicates_issued(), seconds)
+        outcome = summary(requests, watcher.results, stack.duplicates_issued(), seconds)
         watcher.close()
     finally:
         with console.status("stopping…"):

@@ -69,11 +69,14 @@ class Party:
 
 @dataclass(frozen=True, slots=True)
 class Line:
-    """One invoice line. `amount` is tax-exclusive; `unit_price` too."""
+    """One invoice line. `amount` is tax-exclusive; `unit_price` too.
 
-    name: str
-    tax_code: str
-    tax_rate: Decimal
+    A blue line states name, tax code and rate; a red one may leave them to the blue line it names.
+    """
+
+    name: str | None
+    tax_code: str | None
+    tax_rate: Decimal | None
     amount: Decimal
     tax_amount: Decimal
     quantity: Decimal | None = None

@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping
 
 from fapiao.schemas.convert import tidy, to_datum
-from fapiao.schemas.records import Finding, InvoiceRequest, Line, Party, Severity
+from fapiao.schemas.records import Finding, InvoiceRequest, Line, Party, RequestKind, Severity
 
 __all__ = ["parse_request", "request_to_dict", "fingerprint", "MAX_SCALE", "MAX_INTEGER_DIGITS"]
 
@@ -72,10 +72,24 @@ class _Shape:
             return None
         return tidy(number)
 
-    def mapping(self, obj: Mapping[str, Any], key: str, path: str) -> Mapping[str, Any] | None:
+    def whole(self, obj: Mapping[str, Any], key: str, path: str, required: bool = False) -> int | None:
+        """A whole number of at least 1 (a line number), from an int or its text."""
+        value = obj.get(key)
+        if value is None or value == "":
+            if required:
+                self.fail("missing_field", path, f"缺少必填字段 {path}", f"{path} is required")
+            return None
+        text = str(value).strip() if isinstance(value, (int, str)) and not isinstance(value, bool) else ""
+        if not text.isdigit() or int(text) < 1:
+            self.fail("invalid_line_number", path, f"{path} 应为从 1 开始的行号", f"{path} must be a line number from 1")
+            return None
+        return int(text)
+
+    def mapping(self, obj: Mapping[str, Any], key: str, path: str, required: bool = True) -> Mapping[str, Any] | None:
         value = obj.get(key)
         if value is None:
-            self.fail("missing_field", path, f"缺少必填字段 {path}", f"{path} is required")
+            if required:
+                self.fail("missing_field", path, f"缺少必填字段 {path}", f"{path} is required")
             return None
         if not isinstance(value, Mapping):
             self.fail("invalid_type", path, f"{path} 应为对象", f"{path} must be an object")
@@ -96,15 +110,17 @@ def _party(shape: _Shape, obj: Mapping[str, Any], path: str, buyer: bool) -> Par
     return Party(name=name, kind=kind, **rest)
 
 
-def _line(shape: _Shape, obj: Any, path: str) -> Line | None:
+def _line(shape: _Shape, obj: Any, path: str, red: bool) -> Line | None:
+    """A line; a red's names its blue line and may leave name, tax code and rate to it."""
     if not isinstance(obj, Mapping):
         shape.fail("invalid_type", path, f"{path} 应为对象", f"{path} must be an object")
         return None
     before = len(shape.findings)
-    name = shape.text(obj, "name", f"{path}.name", required=True)
-    tax_code = shape.text(obj, "tax_code", f"{path}.tax_code", required=True)
+    name = shape.text(obj, "name", f"{path}.name", required=not red)
+    tax_code = shape.text(obj, "tax_code", f"{path}.tax_code", required=not red)
+    original_line = shape.whole(obj, "original_line", f"{path}.original_line", required=red)
     numbers = {
-        "tax_rate": shape.decimal(obj, "tax_rate", f"{path}.tax_rate", required=True),
+        "tax_rate": shape.decimal(obj, "tax_rate", f"{path}.tax_rate", required=not red),
         "amount": shape.decimal(obj, "amount", f"{path}.amount", required=True),
         "tax_amount": shape.decimal(obj, "tax_amount", f"{path}.tax_amount", required=True),
         "quantity": shape.decimal(obj, "quantity", f"{path}.quantity"),
@@ -115,9 +131,10 @@ def _line(shape: _Shape, obj: Any, path: str) -> Line | None:
     if kind not in ("normal", "discount", "discounted"):
         shape.fail("invalid_line_kind", f"{path}.kind", "行性质只能是 normal、discount 或 discounted",
                    "line kind must be normal, discount or discounted")
-    if len(shape.findings) != before or name is None or tax_code is None:
+    if len(shape.findings) != before:
         return None
-    return Line(name=name, tax_code=tax_code, kind=kind, **numbers, **texts)  # type: ignore[arg-type]
+    return Line(name=name, tax_code=tax_code, kind=kind, original_line=original_line if red else None,
+                **numbers, **texts)  # type: ignore[arg-type]
 
 
 def _requested_at(shape: _Shape, obj: Mapping[str, Any]) -> datetime | None:
@@ -136,27 +153,54 @@ def _requested_at(shape: _Shape, obj: Mapping[str, Any]) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
+def _kind(shape: _Shape, obj: Mapping[str, Any]) -> RequestKind | None:
+    raw = shape.text(obj, "kind", "kind")
+    if raw is None:
+        return RequestKind.BLUE  # requests from before reds existed
+    try:
+        return RequestKind(raw)
+    except ValueError:
+        shape.fail("invalid_kind", "kind", "kind 只能是 blue、red 或 red_cancel", "kind must be blue, red or red_cancel")
+        return None
+
+
 def parse_request(obj: Any) -> tuple[InvoiceRequest | None, list[Finding]]:
-    """Build an InvoiceRequest from its dict shape; return it (or None) and the structural findings."""
+    """Build an InvoiceRequest from its dict shape; return it (or None) and the structural findings.
+
+    A blue request must state everything. A red must name its blue (`original_serial`) and a
+    `red_reason`; the rest it may leave to its blue (`docs/red-letter.md`). A red_cancel needs only its
+    serial and the red it withdraws.
+    """
     shape = _Shape()
     if not isinstance(obj, Mapping):
         shape.fail("malformed_request", "", "请求不是 JSON 对象", "the request is not a JSON object")
         return None, shape.findings
     serial = shape.text(obj, "serial", "serial", required=True)
-    provider = shape.text(obj, "provider", "provider", required=True)
-    invoice_type = shape.text(obj, "invoice_type", "invoice_type", required=True)
-    seller_obj = shape.mapping(obj, "seller", "seller")
-    buyer_obj = shape.mapping(obj, "buyer", "buyer")
+    kind = _kind(shape, obj)
+    if kind is None:
+        return None, shape.findings  # what else is required depends on the kind
+    blue = kind is RequestKind.BLUE
+    original_serial = shape.text(obj, "original_serial", "original_serial", required=not blue)
+    red_reason = shape.text(obj, "red_reason", "red_reason", required=kind is RequestKind.RED)
+    provider = shape.text(obj, "provider", "provider", required=blue)
+    invoice_type = shape.text(obj, "invoice_type", "invoice_type", required=blue)
+    seller_obj = shape.mapping(obj, "seller", "seller", required=blue)
+    buyer_obj = shape.mapping(obj, "buyer", "buyer", required=blue)
     seller = _party(shape, seller_obj, "seller", buyer=False) if seller_obj is not None else None
     buyer = _party(shape, buyer_obj, "buyer", buyer=True) if buyer_obj is not None else None
     raw_lines = obj.get("lines")
     lines: list[Line | None] = []
-    if not isinstance(raw_lines, list):
+    if raw_lines is None and not blue:
+        pass  # a red without lines takes back all that remains; a red_cancel has none
+    elif not isinstance(raw_lines, list):
         shape.fail("missing_field" if raw_lines is None else "invalid_type", "lines",
                    "lines 应为数组", "lines must be an array")
     else:
-        lines = [_line(shape, line, f"lines[{i}]") for i, line in enumerate(raw_lines)]
-    totals = {k: shape.decimal(obj, k, k, required=True) for k in ("total_amount", "total_tax", "total_with_tax")}
+        lines = [_line(shape, line, f"lines[{i}]", red=not blue) for i, line in enumerate(raw_lines)]
+    # A red without lines may leave its totals to what remains of the blue; with lines they are required.
+    totals_required = blue or bool(lines)
+    totals = {k: shape.decimal(obj, k, k, required=totals_required)
+              for k in ("total_amount", "total_tax", "total_with_tax")}
     texts = {k: shape.text(obj, k, k) for k in
              ("remark", "drawer", "payee", "reviewer", "order_no", "erp_order_no", "source")}
     requested_at = _requested_at(shape, obj)
@@ -175,7 +219,8 @@ def parse_request(obj: Any) -> tuple[InvoiceRequest | None, list[Finding]]:
     request = InvoiceRequest(
         serial=serial, provider=provider, invoice_type=invoice_type,  # type: ignore[arg-type]
         seller=seller, buyer=buyer, lines=tuple(lines),  # type: ignore[arg-type]
-        requested_at=requested_at, options=options, **totals, **texts,  # type: ignore[arg-type]
+        requested_at=requested_at, options=options, kind=kind,  # type: ignore[arg-type]
+        original_serial=original_serial, red_reason=red_reason, **totals, **texts,
     )
     return request, []
 
@@ -214,6 +259,9 @@ def fingerprint(request: InvoiceRequest) -> str:
             if key in line:
                 line[key] = str(Decimal(line[key]).normalize())
     for key in ("total_amount", "total_tax", "total_with_tax"):
-        shape[key] = str(Decimal(shape[key]).normalize())
+        if key in shape:
+            shape[key] = str(Decimal(shape[key]).normalize())
+    if shape.get("kind") == RequestKind.BLUE.value:
+        del shape["kind"]  # a blue's fingerprint stays what it was before requests had a kind
     canonical = json.dumps(shape, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

@@ -1,9 +1,11 @@
 """fold_signals: the invoice agent. Owns the state table; never waits on HTTP.
 
 Signals are folded in batches. For each signal: decide the events (pure) and fold them into the
-serial's row. Then, for the batch:
+serial's row; what the events tell another serial of a red pair (`redletter.crossings`) becomes a
+signal for it. Then, for the batch:
 
-    Step 1. Send every event and every new result, and wait until the broker has them all.
+    Step 1. Send every event, every new result and every signal to another serial, and wait until the
+            broker has them all.
     Step 2. Only then write the changed rows to the table (and so to its changelog).
     Step 3. faust acks the batch; its commit flushes the changelog before the offsets.
 
@@ -22,6 +24,7 @@ from faust.types import EventT, StreamT
 
 from fapiao.schemas.records import InvoiceState, Signal
 from fapiao.streams.lifecycle import Validator, decide, replay, result_of
+from fapiao.streams.redletter.crossings import crossings
 from fapiao.streams.pipeline import BATCH_RECORDS, BATCH_WINDOW_S, Pipeline, run_batch
 
 __all__ = ["install", "fold_batch"]
@@ -43,6 +46,8 @@ async def fold_batch(pipeline: Pipeline, batch: list[EventT], validate: Validato
             after = replay(events, before)  # type: ignore[arg-type]
             for transition in events:
                 sent.append(await pipeline.send("events", signal.serial, transition))
+            for message in crossings(before, events, after):  # type: ignore[arg-type]
+                sent.append(await pipeline.send("signals", message.serial, message))
             if after is not None and after.status.terminal and (before is None or not before.status.terminal):
                 result = result_of(after)
                 sent.append(await pipeline.send("results", signal.serial, result))

@@ -16,9 +16,9 @@ import time
 from faust.types import EventT, StreamT
 
 from fapiao import clock
-from fapiao.connectors.provider import Outcome, OutcomeKind, Provider
+from fapiao.connectors.provider import Outcome, OutcomeKind, Provider, RedProvider
 from fapiao.exceptions import ConfigurationError
-from fapiao.schemas.records import EventType, InvoiceEvent, InvoiceRequest, Signal
+from fapiao.schemas.records import EventType, InvoiceEvent, InvoiceRequest, RedForm, RedOrder, Signal
 from fapiao.streams.metrics import MeteredProvider
 from fapiao.streams.outcomes import adopt, signal_for
 from fapiao.settings import Settings
@@ -28,7 +28,10 @@ from fapiao.streams.sellers import SellerGate
 __all__ = ["install", "call_provider", "call_all", "check_watchdog"]
 
 log = logging.getLogger("fapiao.issue")
-_CALLS = (EventType.SUBMITTING, EventType.QUERYING)
+_CALLS = (EventType.SUBMITTING, EventType.QUERYING, EventType.FORM_APPLYING, EventType.FORM_QUERYING,
+          EventType.REVOKING)
+# Calls that send something to be done (a "try again" answer means nothing was); the rest ask.
+_SENDS = (EventType.SUBMITTING, EventType.FORM_APPLYING)
 _CALL_TYPES = {kind.value.encode() for kind in _CALLS}
 # A serial's happy path writes five transitions (received, validated, submitting, accepted, issued), one of
 # them a call: a batch of this many transitions per call in flight keeps FAPIAO_ISSUE_BATCH calls busy.
@@ -55,8 +58,10 @@ async def call_provider(providers: dict[str, Provider], gate: SellerGate, transi
     bounds how long a batch, and the offsets behind it, can stand still.
     """
     request = transition.request
-    querying = transition.type is EventType.QUERYING
+    querying = transition.type not in _SENDS
     provider = providers.get(transition.provider or "")
+    if transition.red is not None and not isinstance(provider, RedProvider):
+        provider = None  # a red reached a worker whose client for that provider cannot take one back
     if request is None or provider is None:
         # Nothing was sent. A submission fails; a query must not fail a serial the provider may hold,
         # so it is retried (in doubt) until a worker that has the provider's base URL answers it.
@@ -74,7 +79,7 @@ async def call_provider(providers: dict[str, Provider], gate: SellerGate, transi
     else:
         await asyncio.sleep(admission.wait_s)
         try:
-            outcome = await asyncio.wait_for(_call(provider, request, querying, transition.serial), deadline_s)
+            outcome = await asyncio.wait_for(_call(provider, transition), deadline_s)
         except TimeoutError:
             outcome = Outcome(OutcomeKind.IN_DOUBT, "call_deadline",
                               f"no answer within {deadline_s:.0f}s; whether the provider has it is unknown")
@@ -88,9 +93,15 @@ async def call_provider(providers: dict[str, Provider], gate: SellerGate, transi
                       attempt=transition.attempt, querying=querying)
 
 
-async def _call(provider: Provider, request: InvoiceRequest, querying: bool, serial: str) -> Outcome:
+async def _call(provider: Provider, transition: InvoiceEvent) -> Outcome:
+    """The provider call a transition owes: a blue's submit or query, or one of a red's."""
+    serial, request, red, form = transition.serial, transition.request, transition.red, transition.form
+    assert request is not None
     try:
-        if querying:
+        if red is not None:
+            assert isinstance(provider, RedProvider)
+            return await _call_red(provider, transition.type, request, red, form)
+        if transition.type is EventType.QUERYING:
             return await provider.query(request)
         outcome = await provider.submit(request)
         if outcome.kind is OutcomeKind.DUPLICATE:
@@ -100,6 +111,23 @@ async def _call(provider: Provider, request: InvoiceRequest, querying: bool, ser
         log.error("provider %s call for serial %s raised %s", provider.name, serial, type(exc).__name__,
                   extra={"serial": serial})
         return Outcome(OutcomeKind.IN_DOUBT, "client_error", f"{type(exc).__name__}: {exc}"[:500])
+
+
+async def _call_red(provider: RedProvider, kind: EventType, request: InvoiceRequest, red: RedOrder,
+                    form: RedForm | None) -> Outcome:
+    if kind is EventType.FORM_APPLYING:
+        return await provider.apply_red_form(red)
+    if kind is EventType.QUERYING:
+        return await provider.query_red(red)
+    assert form is not None, f"{kind.value} of a red needs its form"
+    if kind is EventType.FORM_QUERYING:
+        return await provider.query_red_form(red, form)
+    if kind is EventType.REVOKING:
+        return await provider.revoke_red_form(red, form)
+    outcome = await provider.submit_red(red, form)
+    if outcome.kind is OutcomeKind.DUPLICATE:
+        return adopt(request, await provider.query_red(red))
+    return outcome
 
 
 async def call_all(providers: dict[str, Provider], gate: SellerGate, due: list[InvoiceEvent],

@@ -14,6 +14,14 @@ decides nothing.
                             │  ▲          └────► failed      (terminal)
                             │  └── retry_wait | paused (due) ◄┘
                             └──► in_doubt ─► querying ─► accepted | issued | failed | resubmit
+
+A red (docs/red-letter.md) is validated, then asks its blue's row for its share (`reserving`); the
+blue's row decides by `redletter.claims` and books it (`red_reserved`, `red_refused`, `red_settled`,
+`red_released`, `red_flushed`). A granted red applies for its 红字确认单 (`form_applying`), waits for the
+counterparty when the form needs one (`awaiting_counterparty`, polled by `form_querying`), and once
+the form is `confirmed` goes the blue road above. A red_cancel asks its red to withdraw (`cancelling`)
+and ends `withdrawn` or rejected. What one serial tells another is derived from these transitions by
+`redletter.crossings`; the fold sends it.
 """
 
 from __future__ import annotations
@@ -32,11 +40,18 @@ from fapiao.schemas.records import (
     InvoiceRequest,
     InvoiceResult,
     InvoiceState,
+    RedEntry,
+    RedForm,
+    RequestKind,
     Severity,
     Signal,
     SignalKind,
     Status,
 )
+from fapiao.streams.redletter import claims, forms
+from fapiao.streams.redletter.forms import Phase
+from fapiao.streams.redletter.remaining import nothing_left, remaining
+from fapiao.streams.validation.registry import error
 
 __all__ = ["Policy", "decide", "evolve", "replay", "result_of", "backoff", "stretched", "Validator", "HISTORY_LIMIT", "FINDINGS_LIMIT",
            "CALLBACK_HINT", "CALLBACK_VERIFIED"]
@@ -63,6 +78,8 @@ class Policy:
     max_attempts: int = 8
     paused_probe: timedelta = timedelta(seconds=10)
     wait_cap: timedelta = timedelta(minutes=10)  # the longest a repeated wait (pause, doubt, recheck) grows
+    form_poll: timedelta = timedelta(seconds=60)  # first wait before asking again about a form that waits
+    form_deadline: timedelta = timedelta(hours=72)  # a form's life when the provider gives no entry time
 
 
 def stretched(state: InvoiceState, kind: EventType, base: timedelta, policy: Policy) -> timedelta:
@@ -106,6 +123,9 @@ class _Builder:
         request = fields.get("request")
         if provider is None and isinstance(request, InvoiceRequest):
             provider = request.provider
+        red = fields.get("red")
+        if provider is None and red is not None:
+            provider = red.request.provider  # type: ignore[attr-defined]  # a red learns its provider from its blue
         fields.setdefault("attempt", self.state.attempt if self.state else 0)
         self.events.append(InvoiceEvent(serial=self.signal.serial, seq=self.seq, type=type_, at=self.signal.at,
                                         provider=provider, origin=self.signal.origin, **fields))  # type: ignore[arg-type]
@@ -142,27 +162,73 @@ def _on_request(state: InvoiceState | None, signal: Signal, validate: Validator,
     findings = _capped(tuple(signal.findings) + (tuple(validate(request)) if request is not None else ()))
     out.add(EventType.RECEIVED, request=request, fingerprint=signal.fingerprint)
     if request is None or _errors(findings):
-        out.add(EventType.REJECTED, findings=findings, code=next(
-            (f.code for f in findings if f.severity is Severity.ERROR), "malformed_request"))
+        _reject(findings, out)
         return
     out.add(EventType.VALIDATED, findings=findings)
-    out.add(EventType.SUBMITTING, attempt=1, request=request, due_at=signal.at + out.policy.submit_timeout)
+    if request.kind is RequestKind.RED:
+        out.add(EventType.RESERVING, peer=request.original_serial)  # its blue's row decides its share
+    elif request.kind is RequestKind.RED_CANCEL:
+        out.add(EventType.CANCELLING, peer=request.original_serial)
+    else:
+        out.add(EventType.SUBMITTING, attempt=1, request=request, due_at=signal.at + out.policy.submit_timeout)
 
 
-def _submit_again(state: InvoiceState, signal: Signal, policy: Policy, out: _Builder) -> None:
-    out.add(EventType.SUBMITTING, attempt=state.attempt + 1, request=state.request,
-            due_at=signal.at + policy.submit_timeout)
+def _reject(findings: tuple[Finding, ...], out: _Builder) -> None:
+    out.add(EventType.REJECTED, findings=findings, code=next(
+        (f.code for f in findings if f.severity is Severity.ERROR), "malformed_request"))
+
+
+def _form_phase(state: InvoiceState) -> Phase | None:
+    """Where a red stands with its form: None before a form is known."""
+    return forms.phase_of(state.form.status) if state.form is not None else None
+
+
+def _call_again(state: InvoiceState, signal: Signal, policy: Policy, out: _Builder, *, query: bool) -> None:
+    """The call a serial owes next: ask what the provider holds (`query`), or send again.
+
+    A red asks about its form until the form allows the red invoice; a form it knows is asked about, never
+    applied for again. Once confirmed, a red is submitted and queried as a blue is.
+    """
+    due_at = signal.at + policy.submit_timeout
+    phase = _form_phase(state)
+    if state.red is None or phase is Phase.CONFIRMED:
+        if query:
+            out.add(EventType.QUERYING, request=state.request if state.red is None else state.red.request,
+                    red=state.red, form=state.form, due_at=due_at)
+        else:
+            out.add(EventType.SUBMITTING, attempt=state.attempt + 1,
+                    request=state.request if state.red is None else state.red.request,
+                    red=state.red, form=state.form, due_at=due_at)
+    elif state.form is not None and state.form.number:
+        out.add(EventType.FORM_QUERYING, request=state.red.request, red=state.red, form=state.form, due_at=due_at)
+    else:
+        out.add(EventType.FORM_APPLYING, attempt=state.attempt + 1, request=state.red.request, red=state.red,
+                due_at=due_at)
+
+
+_SENDING = (Status.SUBMITTING, Status.FORM_APPLYING)  # a "try again" answer means nothing happened: back off
+_ASKING = (Status.QUERYING, Status.FORM_QUERYING, Status.REVOKING)  # a failed ask tells nothing: in doubt
 
 
 def _on_answer(state: InvoiceState, signal: Signal, policy: Policy, out: _Builder) -> None:
     """A provider's answer (to a submit, a query, or by callback) for a live serial."""
     kind, status = signal.kind, state.status
-    if signal.source == CALLBACK_HINT:
-        # Unsigned callbacks can be forged: confirm with a query before believing them.
+    if kind is SignalKind.FORM:
+        _on_form(state, signal, policy, out)
+    elif signal.source == CALLBACK_HINT:
+        # Unsigned callbacks can be forged: confirm with a query before believing them. A red is queried
+        # even while its form waits: its provider may have issued it on confirmation by itself (确认即开票).
         if status is not Status.QUERYING:
-            out.add(EventType.QUERYING, request=state.request, due_at=signal.at + policy.submit_timeout)
+            out.add(EventType.QUERYING, request=state.request if state.red is None else state.red.request,
+                    red=state.red, form=state.form, due_at=signal.at + policy.submit_timeout)
     elif kind is SignalKind.ISSUED:
         out.add(EventType.ISSUED, invoice=signal.invoice, code=signal.code, message=signal.message)
+    elif kind is SignalKind.FAILED and status is Status.REVOKING:
+        # The provider would not revoke (the counterparty answered first, say): the red goes on as its form
+        # does, and the red_cancel is told no.
+        _refuse_pending_cancel(state, f"{signal.code or ''} {signal.message or ''}".strip(), out)
+        out.add(EventType.FORM_QUERYING, request=state.red.request if state.red else None, red=state.red,
+                form=state.form, due_at=signal.at + policy.submit_timeout)
     elif kind is SignalKind.FAILED:
         out.add(EventType.FAILED, code=signal.code, message=signal.message)
     elif kind in (SignalKind.ACCEPTED, SignalKind.PENDING):
@@ -172,7 +238,7 @@ def _on_answer(state: InvoiceState, signal: Signal, policy: Policy, out: _Builde
                     due_at=signal.at + stretched(state, EventType.QUERYING, policy.pending_recheck, policy))
     elif signal.attempt != state.attempt:
         return  # an answer about an earlier attempt: the current one decides
-    elif kind is SignalKind.RETRYABLE and status is Status.SUBMITTING:
+    elif kind is SignalKind.RETRYABLE and status in _SENDING:
         # Pauses (a seller's session) do not use up attempts; only answers that said "try again" do.
         failures = 1 + sum(1 for entry in state.history if entry.type is EventType.RETRY_WAIT)
         if failures >= policy.max_attempts:
@@ -181,15 +247,69 @@ def _on_answer(state: InvoiceState, signal: Signal, policy: Policy, out: _Builde
         else:
             out.add(EventType.RETRY_WAIT, code=signal.code, message=signal.message,
                     due_at=signal.at + backoff(state.serial, state.attempt, policy))
-    elif kind is SignalKind.SESSION and status is Status.SUBMITTING:
+    elif kind is SignalKind.SESSION and status in _SENDING:
         out.add(EventType.PAUSED, code=signal.code, message=signal.message,
                 due_at=signal.at + stretched(state, EventType.PAUSED, policy.paused_probe, policy))
-    elif kind in (SignalKind.IN_DOUBT, SignalKind.RETRYABLE, SignalKind.SESSION) and status in (
-            Status.SUBMITTING, Status.QUERYING):
+    elif kind in (SignalKind.IN_DOUBT, SignalKind.RETRYABLE, SignalKind.SESSION) and status in (*_SENDING, *_ASKING):
+        # (A form applied for in doubt is applied for again: a repeated order number gets the same form.)
         out.add(EventType.IN_DOUBT, code=signal.code, message=signal.message,
                 due_at=signal.at + stretched(state, EventType.IN_DOUBT, policy.in_doubt_grace, policy))
     elif kind is SignalKind.NOT_FOUND and status is Status.QUERYING:
-        _submit_again(state, signal, policy, out)
+        _call_again(state, signal, policy, out, query=False)
+    elif kind is SignalKind.NOT_FOUND and status is Status.FORM_QUERYING:
+        out.add(EventType.FORM_APPLYING, attempt=state.attempt + 1, request=state.red.request if state.red else None,
+                red=state.red, due_at=signal.at + policy.submit_timeout)
+
+
+def _on_form(state: InvoiceState, signal: Signal, policy: Policy, out: _Builder) -> None:
+    """The provider's word on a red's form: go on, wait for the counterparty, withdraw, or end."""
+    if state.red is None or signal.form is None or _form_phase(state) is Phase.CONFIRMED:
+        return  # not a red's, or a late word about a form already confirmed: the red has moved on
+    form = _with_deadline(_merged(state.form, signal.form), signal, policy)
+    phase = forms.phase_of(form.status)
+    if phase is Phase.CONFIRMED:
+        out.add(EventType.CONFIRMED, form=form)
+        if form.status == "01":
+            out.add(EventType.SUBMITTING, attempt=state.attempt + 1, request=state.red.request, red=state.red,
+                    form=form, due_at=signal.at + policy.submit_timeout)
+        else:  # 04: the provider may have issued the red on confirmation already; ask before sending
+            out.add(EventType.QUERYING, request=state.red.request, red=state.red, form=form,
+                    due_at=signal.at + policy.submit_timeout)
+    elif phase is Phase.ENDED:
+        zh, en = forms.describe(form.status)
+        out.add(EventType.FAILED, form=form, code=forms.failure_code(form.status),
+                message=f"红字确认单{zh} / the red-letter form is {en}; nothing is issued for it")
+    elif state.peer is not None:  # a red_cancel waits for this form to be withdrawn
+        out.add(EventType.REVOKING, request=state.red.request, red=state.red, form=form,
+                due_at=signal.at + policy.submit_timeout)
+    else:
+        out.add(EventType.AWAITING_COUNTERPARTY, form=form, due_at=_next_look(state, form, signal, policy))
+
+
+def _merged(known: RedForm | None, heard: RedForm) -> RedForm:
+    """What is now known of a form: the new word, with what it leaves out taken from before."""
+    if known is None:
+        return heard
+    return RedForm(number=heard.number or known.number, uuid=heard.uuid or known.uuid,
+                   status=heard.status or known.status, entered_at=heard.entered_at or known.entered_at,
+                   deadline=heard.deadline or known.deadline)
+
+
+def _with_deadline(form: RedForm, signal: Signal, policy: Policy) -> RedForm:
+    """A waiting form lapses `form_deadline` after it was raised, unless the provider said when."""
+    if form.deadline is not None or forms.phase_of(form.status) is not Phase.WAITING:
+        return form
+    return replace(form, deadline=(form.entered_at or signal.at) + policy.form_deadline)
+
+
+def _next_look(state: InvoiceState, form: RedForm, signal: Signal, policy: Policy) -> datetime:
+    """When to ask about a waiting form again: each wait doubles up to the cap, and one look just after
+    its deadline, when the provider should call it lapsed (07)."""
+    wait = stretched(state, EventType.AWAITING_COUNTERPARTY, policy.form_poll, policy)
+    soon = signal.at + wait
+    if form.deadline is not None and signal.at < form.deadline + policy.form_poll < soon:
+        return form.deadline + policy.form_poll
+    return soon
 
 
 def _on_due(state: InvoiceState, signal: Signal, policy: Policy, out: _Builder) -> None:
@@ -197,9 +317,124 @@ def _on_due(state: InvoiceState, signal: Signal, policy: Policy, out: _Builder) 
     if state.due_at is None or state.due_at > signal.at:
         return  # already moved on, or not yet due
     if state.status in (Status.RETRY_WAIT, Status.PAUSED):
-        _submit_again(state, signal, policy, out)
-    elif state.status in (Status.IN_DOUBT, Status.ACCEPTED, Status.SUBMITTING, Status.QUERYING):
-        out.add(EventType.QUERYING, request=state.request, due_at=signal.at + policy.submit_timeout)
+        _call_again(state, signal, policy, out, query=False)
+    elif state.status is Status.FORM_APPLYING or state.status is Status.IN_DOUBT and _form_phase(state) is None \
+            and state.red is not None:
+        _call_again(state, signal, policy, out, query=False)  # the form is not known yet: apply again
+    elif state.status in (Status.IN_DOUBT, Status.ACCEPTED, Status.SUBMITTING, Status.QUERYING,
+                          Status.AWAITING_COUNTERPARTY, Status.FORM_QUERYING, Status.REVOKING):
+        _call_again(state, signal, policy, out, query=True)
+
+
+# -- between a red and its blue (and a red_cancel and its red) ----------------------------------------
+
+def _on_pair(state: InvoiceState | None, signal: Signal, policy: Policy, out: _Builder) -> None:
+    """A signal one serial of a red pair sent the other; whatever the receiver's status, each is answered once."""
+    kind, peer = signal.kind, signal.peer or ""
+    entry = next((e for e in state.reds if e.serial == peer), None) if state is not None else None
+    if kind is SignalKind.RED_RESERVE:
+        if entry is not None or signal.request is None:
+            return  # answered already: a reservation is decided once
+        decision = claims.claim(state, signal.request)
+        if isinstance(decision, claims.Grant):
+            out.add(EventType.RED_RESERVED, peer=peer, red=decision.order)
+        else:
+            _outside(state, out)
+            out.add(EventType.RED_REFUSED, peer=peer, findings=decision.findings,
+                    code=decision.findings[0].code if decision.findings else None)
+    elif kind is SignalKind.RED_SETTLE and entry is not None and entry.state == "reserved":
+        assert state is not None and state.request is not None
+        out.add(EventType.RED_SETTLED, peer=peer, invoice=signal.invoice)
+        reds = tuple(replace(e, state="issued") if e.serial == peer else e for e in state.reds)
+        if nothing_left(remaining(state.request, reds)) and not any(e.state == "reserved" for e in reds):
+            out.add(EventType.RED_FLUSHED)
+    elif kind is SignalKind.RED_RELEASE and entry is not None and entry.state == "reserved":
+        out.add(EventType.RED_RELEASED, peer=peer)
+    elif state is not None and not state.status.terminal:
+        _on_pair_answer(state, signal, policy, out)
+    elif kind is SignalKind.RED_CANCEL:
+        _refuse_cancel(state, peer, out)
+
+
+def _outside(state: InvoiceState | None, out: _Builder) -> None:
+    """An answer that changes no row (there is none, or it is no red's): outside any lifecycle, seq 0."""
+    if state is None:
+        out.seq = -1
+
+
+def _on_pair_answer(state: InvoiceState, signal: Signal, policy: Policy, out: _Builder) -> None:
+    kind, status = signal.kind, state.status
+    if kind is SignalKind.RED_GRANTED and status is Status.RESERVING and signal.red is not None:
+        if state.peer is not None:  # withdrawn before its form was raised: nothing to revoke
+            out.add(EventType.FAILED, red=signal.red, code="red_withdrawn",
+                    message="红冲申请在红字确认单生成前已撤回 / the red was withdrawn before its form was raised")
+        else:
+            out.add(EventType.FORM_APPLYING, attempt=state.attempt + 1, request=signal.red.request, red=signal.red,
+                    due_at=signal.at + policy.submit_timeout)
+    elif kind is SignalKind.RED_DENIED and status is Status.RESERVING:
+        _reject(signal.findings, out)
+    elif kind is SignalKind.RED_CANCEL:
+        _on_cancel(state, signal, out)
+    elif kind is SignalKind.RED_CANCEL_DONE and status is Status.CANCELLING:
+        out.add(EventType.WITHDRAWN, peer=signal.peer)
+    elif kind is SignalKind.RED_CANCEL_REFUSED and status is Status.CANCELLING:
+        _reject(signal.findings, out)
+
+
+def _on_cancel(state: InvoiceState, signal: Signal, out: _Builder) -> None:
+    """A red_cancel asks this red to withdraw its form."""
+    peer = signal.peer or ""
+    request = state.request
+    if state.peer == peer:
+        return  # asked before
+    if request is None or request.kind is not RequestKind.RED or state.peer is not None \
+            or _form_phase(state) is Phase.CONFIRMED:
+        _refuse_cancel(state, peer, out)
+        return
+    out.add(EventType.CANCEL_REQUESTED, peer=peer)
+    if state.status is Status.AWAITING_COUNTERPARTY:
+        out.add(EventType.REVOKING, request=state.red.request if state.red else None, red=state.red, form=state.form,
+                due_at=signal.at + out.policy.submit_timeout)
+
+
+def _refuse_cancel(state: InvoiceState | None, peer: str, out: _Builder) -> None:
+    """A red_cancel this serial cannot serve: refused outside its lifecycle (its row does not change)."""
+    why = "不存在" if state is None else state.status.value
+    if state is not None and state.peer not in (None, peer):
+        why = f"已由 {state.peer} 撤回中"
+    elif state is not None and _form_phase(state) is Phase.CONFIRMED:
+        why = "红字确认单已确认"
+    out.seq = -1
+    out.add(EventType.CANCEL_REFUSED, peer=peer, code="red_cancel_refused", findings=(error(
+        "red_cancel_refused", "original_serial", f"红冲 {out.signal.serial} 无法撤回 ({why})",
+        f"the red {out.signal.serial} cannot be withdrawn now "
+        f"({'unknown' if state is None else state.status.value}): only a red whose form awaits the counterparty can"),))
+
+
+def _answer_cancel(state: InvoiceState, events: list[InvoiceEvent], out: _Builder) -> None:
+    """A red a red_cancel waits on moved past withdrawing (confirmed, issued, ended otherwise): say no."""
+    if state.peer is None or not events:
+        return
+    last = events[-1]
+    confirmed = any(event.type is EventType.CONFIRMED for event in events)
+    ended = last.type in (EventType.ISSUED, EventType.FAILED, EventType.REJECTED)
+    withdrawn = last.type is EventType.FAILED and last.code in ("red_withdrawn", forms.failure_code(forms.REVOKED))
+    if (confirmed or ended) and not withdrawn:
+        _refuse_pending_cancel(state, "confirmed" if confirmed else "ended", out)
+
+
+def _refuse_pending_cancel(state: InvoiceState, why: str, out: _Builder) -> None:
+    """Tell the red_cancel this red took on that its form will not be withdrawn (and forget it)."""
+    if state.peer is None:
+        return
+    out.add(EventType.CANCEL_REFUSED, peer=state.peer, code="red_cancel_refused", findings=(error(
+        "red_cancel_refused", "original_serial", f"红冲 {state.serial} 无法撤回 ({why})",
+        f"the red {state.serial} could not be withdrawn ({why})"),))
+
+
+_PAIR = frozenset({SignalKind.RED_RESERVE, SignalKind.RED_GRANTED, SignalKind.RED_DENIED, SignalKind.RED_SETTLE,
+                   SignalKind.RED_RELEASE, SignalKind.RED_CANCEL, SignalKind.RED_CANCEL_DONE,
+                   SignalKind.RED_CANCEL_REFUSED})
 
 
 def decide(state: InvoiceState | None, signal: Signal, policy: Policy, validate: Validator) -> list[InvoiceEvent]:
@@ -207,6 +442,8 @@ def decide(state: InvoiceState | None, signal: Signal, policy: Policy, validate:
     out = _Builder(state, signal, policy)
     if signal.kind is SignalKind.REQUEST:
         _on_request(state, signal, validate, out)
+    elif signal.kind in _PAIR:
+        _on_pair(state, signal, policy, out)
     elif state is None:
         out.seq = -1  # an orphan belongs to no lifecycle: seq 0, outside the serial's sequence
         out.add(EventType.ORPHAN_CALLBACK, code=signal.code, message=signal.message, invoice=signal.invoice)
@@ -214,6 +451,8 @@ def decide(state: InvoiceState | None, signal: Signal, policy: Policy, validate:
         _on_due(state, signal, policy, out)
     elif not state.status.terminal:
         _on_answer(state, signal, policy, out)
+    if state is not None and out.seq > 0:
+        _answer_cancel(state, out.events, out)
     return out.events
 
 
@@ -229,12 +468,22 @@ _STATUS_OF = {
     EventType.PAUSED: Status.PAUSED,
     EventType.ISSUED: Status.ISSUED,
     EventType.FAILED: Status.FAILED,
+    EventType.RESERVING: Status.RESERVING,
+    EventType.FORM_APPLYING: Status.FORM_APPLYING,
+    EventType.AWAITING_COUNTERPARTY: Status.AWAITING_COUNTERPARTY,
+    EventType.FORM_QUERYING: Status.FORM_QUERYING,
+    EventType.CONFIRMED: Status.CONFIRMED,
+    EventType.REVOKING: Status.REVOKING,
+    EventType.CANCELLING: Status.CANCELLING,
+    EventType.WITHDRAWN: Status.WITHDRAWN,
+    EventType.RED_FLUSHED: Status.RED_FLUSHED,
 }
 
 
 def evolve(state: InvoiceState | None, event: InvoiceEvent) -> InvoiceState | None:
-    """The state after one event. Events about no lifecycle (orphans) leave it as it was."""
-    if event.type is EventType.ORPHAN_CALLBACK:
+    """The state after one event. Events outside any lifecycle (seq 0: orphans, answers to strangers) leave
+    it as it was."""
+    if event.seq == 0:
         return state
     entry = HistoryEntry(seq=event.seq, type=event.type, at=event.at, attempt=event.attempt,
                          code=event.code, message=event.message)
@@ -253,7 +502,33 @@ def evolve(state: InvoiceState | None, event: InvoiceEvent) -> InvoiceState | No
             changes["invoice"] = event.invoice
     if event.type is EventType.RECEIVED:
         changes.update(request=event.request, fingerprint=event.fingerprint, provider=event.provider)
+    if event.red is not None and event.type is not EventType.RED_RESERVED:  # a red's own order
+        changes.update(red=event.red, provider=state.provider or event.red.request.provider)
+    if event.form is not None:
+        changes["form"] = event.form
+    if event.type is EventType.CANCEL_REQUESTED:
+        changes["peer"] = event.peer
+    elif event.type is EventType.CANCEL_REFUSED:
+        changes["peer"] = None
+    reds = _booked(state.reds, event)
+    if reds is not state.reds:
+        changes["reds"] = reds
     return replace(state, **changes)  # type: ignore[arg-type]
+
+
+def _booked(reds: tuple[RedEntry, ...], event: InvoiceEvent) -> tuple[RedEntry, ...]:
+    """A blue's book of reds after one of its red transitions (the same tuple when it is none)."""
+    peer = event.peer or ""
+    if event.type is EventType.RED_RESERVED and event.red is not None:
+        return reds + (RedEntry(peer, "reserved", event.red.lines),)
+    if event.type is EventType.RED_REFUSED:
+        return reds + (RedEntry(peer, "refused"),)
+    if event.type in (EventType.RED_SETTLED, EventType.RED_RELEASED):
+        state = "issued" if event.type is EventType.RED_SETTLED else "released"
+        number = event.invoice.number if event.invoice else None
+        return tuple(replace(e, state=state, invoice_number=number or e.invoice_number) if e.serial == peer else e
+                     for e in reds)
+    return reds
 
 
 def _trimmed(history: tuple[HistoryEntry, ...]) -> tuple[HistoryEntry, ...]:
@@ -277,12 +552,17 @@ def replay(events: Iterable[InvoiceEvent], state: InvoiceState | None = None) ->
 
 
 def result_of(state: InvoiceState) -> InvoiceResult:
-    """The terminal summary of a state that has just become terminal."""
-    request = state.request
+    """The terminal summary of a state that has just become terminal.
+
+    A red's totals, type and parties are those of its order (what its blue granted); before a grant, the
+    request's own. It carries its blue, its form and what remains of the blue after it.
+    """
+    request = state.red.request if state.red is not None else state.request
+    kind = state.request.kind if state.request else RequestKind.BLUE
     return InvoiceResult(
         serial=state.serial, status=state.status, at=state.updated_at, provider=state.provider,
         invoice_type=request.invoice_type if request else None,
-        seller_tax_id=request.seller.tax_id if request else None,
+        seller_tax_id=request.seller.tax_id if request and request.seller else None,
         invoice=state.invoice if state.status is Status.ISSUED else None,
         total_amount=request.total_amount if request else None,
         total_tax=request.total_tax if request else None,
@@ -292,4 +572,6 @@ def result_of(state: InvoiceState) -> InvoiceResult:
         order_no=request.order_no if request else None,
         erp_order_no=request.erp_order_no if request else None,
         attempts=state.attempt, fingerprint=state.fingerprint,
+        kind=kind, original_serial=state.request.original_serial if state.request else None,
+        form=state.form, remaining=state.red.remaining if state.red is not None else None,
     )

@@ -26,12 +26,15 @@ _KIND = {
 
 def signal_for(serial: str, outcome: Outcome, *, at: datetime, source: str, attempt: int,
                querying: bool = False) -> Signal:
-    """The signal that reports `outcome`. A failed query is no answer at all: the serial stays in doubt."""
+    """The signal that reports `outcome`. A failed query is no answer at all: the serial stays in doubt.
+    An answer that describes a red's form (applied, queried, revoked) is the form's word."""
     kind = _KIND[outcome.kind]
     if querying and kind in (SignalKind.RETRYABLE, SignalKind.SESSION):
         kind = SignalKind.IN_DOUBT
+    if outcome.form is not None and outcome.kind is OutcomeKind.ACCEPTED:
+        kind = SignalKind.FORM
     return Signal(serial=serial, kind=kind, at=at, source=source, attempt=attempt, code=outcome.code,
-                  message=outcome.message, invoice=outcome.invoice)
+                  message=outcome.message, invoice=outcome.invoice, form=outcome.form)
 
 
 def adopt(request: InvoiceRequest, found: Outcome) -> Outcome:

@@ -40,7 +40,8 @@ EVENT_TYPE_HEADER = "fapiao-event-type"
 # 7 KB against 0.8 KB encoded. 2,000 covers what is in progress at several hundred invoices a second.
 LIVE_ROWS = 2000
 
-_CALLING = frozenset({Status.SUBMITTING, Status.QUERYING})
+_CALLING = frozenset({Status.SUBMITTING, Status.QUERYING, Status.FORM_APPLYING, Status.FORM_QUERYING,
+                      Status.REVOKING})
 _PARTITIONER = DefaultPartitioner()
 PROGRESS_ROLES = ("signals", "events", "callbacks")  # whose agents' progress the reconcile timer weighs
 
@@ -237,6 +238,8 @@ def _policy(settings: Settings) -> Policy:
         max_attempts=settings.max_attempts,
         paused_probe=timedelta(seconds=settings.seller_probe_s),
         wait_cap=timedelta(seconds=settings.wait_cap_s),
+        form_poll=timedelta(seconds=settings.red_form_poll_s),
+        form_deadline=timedelta(seconds=settings.red_form_deadline_s),
     )
 
 

@@ -1,6 +1,6 @@
 """The VAT validation core: pure functions from a request to findings, no I/O.
 
-    validate(request) -> [Finding]           every rule, in a fixed order
+    validate(request) -> [Finding]           every rule of the request's kind, in a fixed order
     check(obj)        -> (request | None, [Finding])   parse_request, then validate when it parsed
     is_valid(findings) -> bool               True when no finding is an error
 
@@ -18,7 +18,7 @@ from fapiao.schemas.requests import parse_request
 
 # Imported for the rules they register, in the order the rules run.
 from fapiao.streams.validation import (  # noqa: F401  # isort: skip
-    providers, taxpayer, parties, lines, amounts, lengths, yipiaoyun,
+    providers, taxpayer, parties, lines, amounts, lengths, yipiaoyun, red,
 )
 from fapiao.streams.validation.registry import rules_for
 
@@ -27,7 +27,7 @@ __all__ = ["validate", "check", "is_valid"]
 
 def validate(request: InvoiceRequest) -> list[Finding]:
     """All findings for a parsed request, in rule order."""
-    return [finding for rule in rules_for(request.provider) for finding in rule(request)]
+    return [finding for rule in rules_for(request) for finding in rule(request)]
 
 
 def check(obj: object) -> tuple[InvoiceRequest | None, list[Finding]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Iterator
 
-from fapiao.schemas.records import Finding, InvoiceRequest
+from fapiao.schemas.records import Finding, InvoiceRequest, RequestKind
 from fapiao.streams.validation.registry import error, rule
 
 __all__ = ["PRICE_TOLERANCE", "TAX_TOLERANCE", "TAX_DEVIATION_LIMIT"]
@@ -33,9 +33,10 @@ def _numbers(request: InvoiceRequest) -> Iterator[tuple[str, Decimal, int]]:
             yield f"lines[{i}].quantity", line.quantity, _PRICE_PLACES
         if line.unit_price is not None:
             yield f"lines[{i}].unit_price", line.unit_price, _PRICE_PLACES
-    yield "total_amount", request.total_amount, _MONEY_PLACES
-    yield "total_tax", request.total_tax, _MONEY_PLACES
-    yield "total_with_tax", request.total_with_tax, _MONEY_PLACES
+    for path, total in (("total_amount", request.total_amount), ("total_tax", request.total_tax),
+                        ("total_with_tax", request.total_with_tax)):
+        if total is not None:  # a red without lines may leave its totals to what remains of its blue
+            yield path, total, _MONEY_PLACES
 
 
 def _places(number: Decimal) -> int:
@@ -44,7 +45,7 @@ def _places(number: Decimal) -> int:
     return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
-@rule()
+@rule(kinds=(RequestKind.BLUE, RequestKind.RED))
 def number_precision(request: InvoiceRequest) -> Iterator[Finding]:
     for path, number, places in _numbers(request):
         if abs(number) >= _INTEGER_LIMIT:
@@ -96,15 +97,18 @@ def tax_deviation_total(request: InvoiceRequest) -> Iterator[Finding]:
                     f"the line tax deviations add up to {deviation}, over {TAX_DEVIATION_LIMIT}; split the invoice")
 
 
-@rule()
+@rule(kinds=(RequestKind.BLUE, RequestKind.RED))
 def totals(request: InvoiceRequest) -> Iterator[Finding]:
+    """The header totals are the lines' sums (a red's too: negative), and 价税合计 is amount plus tax."""
+    if request.total_amount is None or request.total_tax is None:
+        return  # a red without lines: its totals, when it states them, are checked against its blue
     amount = sum((line.amount for line in request.lines), _ZERO)
     tax = sum((line.tax_amount for line in request.lines), _ZERO)
-    for code, path, zh, stated, expected in (
-        ("total_amount_mismatch", "total_amount", "合计金额不等于各行金额之和", request.total_amount, amount),
-        ("total_tax_mismatch", "total_tax", "合计税额不等于各行税额之和", request.total_tax, tax),
-        ("total_with_tax_mismatch", "total_with_tax", "价税合计不等于合计金额加合计税额",
-         request.total_with_tax, request.total_amount + request.total_tax),
-    ):
+    checks = [("total_with_tax_mismatch", "total_with_tax", "价税合计不等于合计金额加合计税额",
+               request.total_with_tax, request.total_amount + request.total_tax)]
+    if request.lines:
+        checks[:0] = [("total_amount_mismatch", "total_amount", "合计金额不等于各行金额之和", request.total_amount, amount),
+                      ("total_tax_mismatch", "total_tax", "合计税额不等于各行税额之和", request.total_tax, tax)]
+    for code, path, zh, stated, expected in checks:
         if stated != expected:
             yield error(code, path, f"{zh}: 应为 {expected}, 实为 {stated}", f"{path} should be {expected}, got {stated}")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Iterator, Mapping
 
-from fapiao.schemas.records import PROVIDERS, Finding, InvoiceRequest
+from fapiao.schemas.records import PROVIDERS, Finding, InvoiceRequest, RequestKind
 from fapiao.streams.validation.registry import error, rule
 
 __all__ = ["Profile", "PROFILES", "profile_for", "SPECIAL_TYPES", "ELECTRONIC_TYPES", "DIGITAL_TYPES"]
@@ -62,7 +62,7 @@ _SERIAL = re.compile(r"[A-Za-z0-9_-]+")
 SERIAL_MAX = 30  # Kingdee documents serialNo 【长度30】; the SDK's 50 is not the vendor's word
 
 
-@rule()
+@rule(kinds=tuple(RequestKind))
 def serial_format(request: InvoiceRequest) -> Iterator[Finding]:
     serial = request.serial
     if not 1 <= len(serial) <= SERIAL_MAX:

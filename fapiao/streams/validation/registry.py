@@ -1,38 +1,41 @@
 """The rule registry: every rule is a pure function `request -> findings`, registered in the order it runs.
 
-A rule is common (runs for every provider) or belongs to one provider. Modules register their rules
-on import; `fapiao.streams.validation` imports them in a fixed order, so `validate` returns findings in
-a deterministic order: rule by rule, and inside a rule, in field order.
+A rule is common (runs for every provider) or belongs to one provider, and it is for blue requests
+unless it says which kinds it checks (reds and red_cancels have rules of their own). Modules register
+their rules on import; `fapiao.streams.validation` imports them in a fixed order, so `validate` returns
+findings in a deterministic order: rule by rule, and inside a rule, in field order.
 """
 
 from __future__ import annotations
 
 from typing import Callable, Iterable, Iterator
 
-from fapiao.schemas.records import Finding, InvoiceRequest, Severity
+from fapiao.schemas.records import Finding, InvoiceRequest, RequestKind, Severity
 
 __all__ = ["Rule", "rule", "rules_for", "error", "warning"]
 
 Rule = Callable[[InvoiceRequest], Iterable[Finding]]
 
-_COMMON: list[Rule] = []
-_BY_PROVIDER: dict[str, list[Rule]] = {}
+# (kind, provider or None for every provider) -> rules in the order they run
+_RULES: dict[tuple[RequestKind, str | None], list[Rule]] = {}
 
 
-def rule(provider: str | None = None) -> Callable[[Rule], Rule]:
-    """Register a rule for every provider (None) or for one provider only."""
+def rule(provider: str | None = None, kinds: Iterable[RequestKind] = (RequestKind.BLUE,)) -> Callable[[Rule], Rule]:
+    """Register a rule for every provider (None) or for one provider only, for requests of these kinds."""
 
     def register(function: Rule) -> Rule:
-        (_COMMON if provider is None else _BY_PROVIDER.setdefault(provider, [])).append(function)
+        for kind in kinds:
+            _RULES.setdefault((kind, provider), []).append(function)
         return function
 
     return register
 
 
-def rules_for(provider: str) -> Iterator[Rule]:
-    """The common rules, then the provider's own."""
-    yield from _COMMON
-    yield from _BY_PROVIDER.get(provider, ())
+def rules_for(request: InvoiceRequest) -> Iterator[Rule]:
+    """The common rules of the request's kind, then its provider's own."""
+    yield from _RULES.get((request.kind, None), ())
+    if request.provider is not None:
+        yield from _RULES.get((request.kind, request.provider), ())
 
 
 def error(code: str, field: str, zh: str, en: str) -> Finding:

@@ -14,7 +14,7 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from streams_support import T0, build_request, finding
+from streams_support import BLUE_KINDS, T0, build_request, finding
 
 from fapiao.schemas.codec import Codec
 from fapiao.schemas.records import (
@@ -79,7 +79,7 @@ class Step:
 steps = st.builds(
     Step,
     serial=st.sampled_from(SERIALS),
-    kind=st.sampled_from(list(SignalKind)),
+    kind=st.sampled_from(BLUE_KINDS),
     source=st.sampled_from(SOURCES),
     attempt=st.one_of(st.none(), st.integers(0, 5)),
     after_ms=st.one_of(st.just(0), st.integers(1, 120_000)),
