@@ -60,3 +60,4 @@ def test_no_token_no_guard() -> None:
 ])
 def test_after_login_only_paths_here(given: str | None, goes: str) -> None:
     assert safe_next(given) == goes
+
