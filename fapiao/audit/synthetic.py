@@ -115,12 +115,16 @@ def red_letter(blue: Lifecycle, serial: str, at: datetime, *, issued: bool = Fal
             Lifecycle(serial, red_json, red_events, result))
 
 
-def publish(out: Producer, prefix: str, codec: Codec, lifecycles: list[Lifecycle]) -> int:
-    """Produce every record keyed by serial (results after events, as the worker does); return the count."""
+def publish(out: Producer, prefix: str, codec: Codec, lifecycles: list[Lifecycle], requests: bool = True) -> int:
+    """Produce every record keyed by serial (results after events, as the worker does); return the count.
+
+    Without `requests`, only what a worker writes: beside a running worker, which would answer a request.
+    """
     count = 0
     for item in lifecycles:
         key = item.serial.encode("utf-8")
-        records = [(topic_name(prefix, "requests"), json.dumps(item.request, ensure_ascii=False).encode("utf-8"))]
+        records = [(topic_name(prefix, "requests"), json.dumps(item.request, ensure_ascii=False).encode("utf-8"))
+                   ] if requests else []
         records += [(topic_name(prefix, "events"), codec.encode(event)) for event in item.events]
         if item.result is not None:
             records.append((topic_name(prefix, "results"), codec.encode(item.result)))
