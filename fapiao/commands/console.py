@@ -22,8 +22,8 @@ def command(host: str | None, port: int | None) -> None:
 
     settings = settings_or_exit()
     if not settings.console_token:
-        raise click.ClickException("FAPIAO_CONSOLE_TOKEN (or FAPIAO_CONSOLE_TOKEN_FILE) is not set: the console "
-                                   "shows personal data and serves nobody without a token")
+        raise click.ClickException("FAPIAO_CONSOLE_TOKEN is not set (nor its _FILE): the console shows personal "
+                                   "data and serves nobody without a token")
     configure_logging(settings)
     index = Index()
     feed = Feed(bootstrap_or_exit(settings), settings.topic_prefix, codec_for(settings.schema_registry_url), index,
