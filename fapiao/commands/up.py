@@ -18,15 +18,16 @@ from fapiao.commands.demo import sandbox_args, with_fault_options
 from fapiao.connectors.stack import Stack, StackOptions
 from fapiao.streams.topics import topic_name
 
-# How an ERP developer reaches the stack: what `up` prints under its table.
-CONNECT = """[bold]Connect an ERP[/] (any Kafka client: confluent-kafka / librdkafka 2.16 and aiokafka were measured to
-work against the embedded broker; Debian's kcat 1.7 with librdkafka 2.0.2 was not, see docs/operations.md):
+# How an ERP developer reaches the stack: what `up` prints under its table (80 columns wide).
+CONNECT = """[bold]Connect an ERP[/]:
   bootstrap  {bootstrap}
-  topic      {topic}   one InvoiceRequest per record, keyed by its serial (发票流水号), JSON or Avro
-  example    {{"serial": "ERP-0001", "provider": "kingdee", "invoice_type": "digital_normal", "seller": …,
-              "buyer": …, "lines": [...], "total_amount": "100.00", "total_tax": "13.00", "total_with_tax": "113.00"}}
-  or         FAPIAO_KAFKA_BOOTSTRAP={bootstrap} fapiao publish FILE   (JSON lines; `fapiao validate FILE` first)
-Results come back on {results}, keyed by serial. Ctrl-C stops everything."""
+  topic      {topic}: one InvoiceRequest per record, keyed by its serial
+  value      JSON or Avro, e.g. {{"serial": "ERP-0001", "provider": "kingdee", …,
+             "total_amount": "100.00", "total_tax": "13.00", "total_with_tax": "113.00"}}
+  or         FAPIAO_KAFKA_BOOTSTRAP={bootstrap} fapiao publish FILE.jsonl
+  results    {results}, keyed by serial
+Measured to work: confluent-kafka (librdkafka 2.16), aiokafka. Fails: Debian's
+kcat 1.7 (librdkafka 2.0.2, ApiVersions). See docs/operations.md. Ctrl-C stops."""
 
 
 @click.command("up")

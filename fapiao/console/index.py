@@ -235,8 +235,8 @@ class Index:
         if log is None and not callbacks and not dead and serial not in self.orphans:
             return None
         log = log or SerialLog(serial)
-        events = [log.events[seq] for seq in sorted(log.events)]
-        received = next((seen for seen in events if seen["type"] == EventType.RECEIVED.value), None)
+        events = _in_order(log)
+        received = _received(events)
         request = received.record.request if received is not None else None
         result = log.result.record if log.result is not None else None
         status = self.status.get(serial)
@@ -247,8 +247,7 @@ class Index:
                           entries, callbacks, dead)
         if kind == RequestKind.BLUE.value:
             return _with_reds(view, events, request, self.status)
-        form = next((seen.record.form for seen in reversed(events) if seen["form"]), None) or (
-            result.form if result else None)
+        form = _latest_form(events) or (result.form if result else None)
         waiting = status in WAITING_FOR_COUNTERPARTY
         return replace(view, original_serial=(request.original_serial if request else None) or (
             result.original_serial if result else None), form=form,
@@ -270,18 +269,30 @@ class Index:
 
     def _waiting(self, serial: str, now: datetime) -> Waiting:
         log = self.ledger.serials[serial]
-        events = [log.events[seq] for seq in sorted(log.events)]
+        events = _in_order(log)
         status = self.status[serial]
         since = next((seen for seen in reversed(events) if seen["type"] == (status.value if status else None)),
                      events[-1])
-        received = next((seen for seen in events if seen["type"] == EventType.RECEIVED.value), None)
+        received = _received(events)
         request: Mapping[str, Any] = (received["request"] if received is not None else None) or {}
-        form_seen = next((seen for seen in reversed(events) if seen["form"]), None)
-        form = form_seen.record.form if form_seen is not None else None
+        form = _latest_form(events)
         return Waiting(serial, since.at, self._provider(log), since["code"], since["message"],
                        seller_tax_id=(request.get("seller") or {}).get("tax_id"),
                        original_serial=request.get("original_serial"), form=form,
                        time_left=form.deadline - now if form and form.deadline else None)
+
+
+def _in_order(log: SerialLog) -> list[Seen[InvoiceEvent]]:
+    return [log.events[seq] for seq in sorted(log.events)]
+
+
+def _received(events: list[Seen[InvoiceEvent]]) -> Seen[InvoiceEvent] | None:
+    """The `received` transition: it carries the request as the worker parsed it."""
+    return next((seen for seen in events if seen["type"] == EventType.RECEIVED.value), None)
+
+
+def _latest_form(events: list[Seen[InvoiceEvent]]) -> RedForm | None:
+    return next((seen.record.form for seen in reversed(events) if seen["form"]), None)
 
 
 def _with_reds(view: SerialView, events: list[Seen[InvoiceEvent]], request: InvoiceRequest | None,
@@ -293,10 +304,8 @@ def _with_reds(view: SerialView, events: list[Seen[InvoiceEvent]], request: Invo
         peer = seen["peer"]
         if share is None or not peer:
             continue
-        event = seen.record
-        lines = event.red.lines if event.red else book.get(peer, ("", (), None))[1]
-        number = event.invoice.number if event.invoice else book.get(peer, ("", (), None))[2]
-        book[peer] = (share, lines, number)
+        event, (_, lines, number) = seen.record, book.get(peer, ("", (), None))
+        book[peer] = (share, event.red.lines if event.red else lines, event.invoice.number if event.invoice else number)
     if not book:
         return view
     reds = [RedRow(serial, share, _status_text(serial, status), lines, number)

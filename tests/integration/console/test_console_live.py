@@ -3,6 +3,10 @@ comes after, and answers 401 without the token."""
 
 from __future__ import annotations
 
+import os
+import re
+import signal
+import subprocess
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -14,7 +18,7 @@ import pytest
 from fapiao import clock
 from fapiao.audit.synthetic import lifecycle, publish, red_letter
 from fapiao.connectors.kafka import producer
-from fapiao.connectors.stack import Stack, StackOptions
+from fapiao.connectors.stack import FAPIAO, Stack, StackOptions
 from fapiao.schemas.codec import Codec
 from fapiao.settings import Settings
 
@@ -71,3 +75,29 @@ def test_the_console_reads_follows_and_guards(console: tuple[Stack, Settings]) -
 
     log = (stack.workdir / "logs" / "console.log").read_text()
     assert "LIVE-" not in log and TOKEN not in log
+
+
+def test_up_prints_the_consoles_url_and_a_token_that_opens_it(settings: Settings, tmp_path: Path) -> None:
+    output = tmp_path / "up.out"
+    env = {**os.environ, "COLUMNS": "80", "FAPIAO_KAFKA_BOOTSTRAP": settings.kafka_bootstrap or "",
+           "FAPIAO_TOPIC_PREFIX": settings.topic_prefix, "FAPIAO_APP_ID": settings.app_id}
+    env.pop("FAPIAO_CONSOLE_TOKEN", None)
+    with open(output, "wb") as sink:
+        up = subprocess.Popen([*FAPIAO, "up", "--workdir", str(tmp_path / "up")], stdout=sink, stderr=subprocess.STDOUT,
+                              stdin=subprocess.DEVNULL, env=env)
+    try:
+        wait_for(lambda: "Ctrl-C stops" in output.read_text(errors="replace") or up.poll() is not None,
+                 "`fapiao up` is up", timeout_s=120)
+        text = output.read_text(errors="replace")
+        url = re.search(r"operator's console\s*│\s*(http://127\.0\.0\.1:\d+)", text)
+        token = re.search(r"choose one\): (\S+)", text)
+        assert url and token, text
+        assert f"topic      {settings.topic_prefix}.requests" in text and "fapiao publish" in text
+        refused = httpx.get(f"{url[1]}/serials/ANY", timeout=5.0)
+        assert refused.status_code == 401
+        opened = httpx.get(f"{url[1]}/", headers={"Authorization": f"Bearer {token[1]}"}, timeout=5.0)
+        assert opened.status_code == 200 and "Overview" in opened.text
+    finally:
+        up.send_signal(signal.SIGTERM)
+        up.wait(60)
+    assert not re.search(r"%\d\|\d+\.\d+\|", output.read_text(errors="replace"))  # librdkafka's raw lines
