@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any, Iterable, Mapping
 
 from fapiao.audit.ledger import Ledger, SerialLog
-from fapiao.audit.model import DlqFact, Facts, Position, RequestFact, Seen
+from fapiao.audit.model import DlqFact, Facts, Position, Seen
 from fapiao.audit.timeline import Entry, entries_of
 from fapiao.schemas.records import (
     CallbackRecord,
