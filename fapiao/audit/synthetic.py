@@ -12,12 +12,12 @@ import json
 from dataclasses import dataclass
 from dataclasses import replace
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_DOWN
 from typing import Any
 
 from confluent_kafka import Producer
 
-from fapiao.samples import invalid_request, valid_request
+from fapiao.samples import CENT, invalid_request, valid_request
 from fapiao.schemas.codec import Codec
 from fapiao.schemas.records import (
     EventType,
@@ -80,7 +80,8 @@ def red_letter(blue: Lifecycle, serial: str, at: datetime, *, issued: bool = Fal
     if blue.result is None or blue.events[0].request is None:
         raise ValueError(f"{blue.serial} is not an issued blue: a red needs one")
     first = blue.events[0].request.lines[0]
-    taken = RedLine(1, (first.amount / 2).quantize(Decimal("0.01")), (first.tax_amount / 2).quantize(Decimal("0.01")))
+    # Rounded down: two such reds never take back more than the line (the fold would refuse the second).
+    taken = RedLine(1, (first.amount / 2).quantize(CENT, ROUND_DOWN), (first.tax_amount / 2).quantize(CENT, ROUND_DOWN))
     request = InvoiceRequest(serial=serial, provider=None, invoice_type=None, seller=None, buyer=None, lines=(),
                              total_amount=-taken.amount, total_tax=-taken.tax_amount,
                              total_with_tax=-(taken.amount + taken.tax_amount), kind=RequestKind.RED,
