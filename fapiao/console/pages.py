@@ -75,9 +75,12 @@ def _charts(results: Sequence[tuple[datetime, str, str]]) -> str:
         return '<p class="none">No results yet.</p>'
     width = bucket_width(min(r[0] for r in results), max(r[0] for r in results))
     counts: dict[str, Counter[tuple[datetime, str]]] = defaultdict(Counter)
+    seen: set[datetime] = set()
     for at, provider, status in results:
-        counts[provider][(bucket_of(at, width), status)] += 1
-    buckets = sorted({bucket_of(at, width) for at, _, _ in results})
+        bucket = bucket_of(at, width)
+        seen.add(bucket)
+        counts[provider][(bucket, status)] += 1
+    buckets = sorted(seen)
     labels = [_when(bucket) for bucket in buckets]
     charts = []
     for provider in sorted(counts):
