@@ -68,6 +68,9 @@ KEYS: tuple[Key, ...] = (
     Key("FAPIAO_WEB_HOST", "127.0.0.1", "the worker's HTTP listen address (0.0.0.0 in a container)"),
     Key("FAPIAO_WEB_PORT", "8781", "the worker's HTTP port (state queries, health, metrics)"),
     Key("FAPIAO_DATA_DIR", "var", "local state of a worker (table store)"),
+    Key("FAPIAO_CONSOLE_HOST", "127.0.0.1", "the operator's console listen address (it shows personal data: keep it on loopback or behind TLS)"),
+    Key("FAPIAO_CONSOLE_PORT", "8782", "the operator's console port"),
+    Key("FAPIAO_CONSOLE_TOKEN", None, "token the console asks for (Authorization: Bearer, or its login form); unset: `fapiao console` refuses to start, `fapiao up` makes one", secret=True),
     Key("FAPIAO_ISSUE_BATCH", "200", "most provider calls the issue agent keeps in flight at once"),
     Key("FAPIAO_PROVIDER_TIMEOUT_S", "10", "provider HTTP timeout; past it a submit is in doubt"),
     Key("FAPIAO_IN_DOUBT_GRACE_S", "5", "wait before querying a serial left in doubt"),
@@ -142,6 +145,9 @@ class Settings:
     web_host: str
     web_port: int
     data_dir: Path
+    console_host: str
+    console_port: int
+    console_token: str | None = field(repr=False)
     issue_batch: int
     provider_timeout_s: float
     in_doubt_grace_s: float
@@ -276,6 +282,9 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         web_host=text("FAPIAO_WEB_HOST"),
         web_port=int(number("FAPIAO_WEB_PORT", int)),
         data_dir=Path(text("FAPIAO_DATA_DIR")),
+        console_host=text("FAPIAO_CONSOLE_HOST"),
+        console_port=int(number("FAPIAO_CONSOLE_PORT", int)),
+        console_token=get("FAPIAO_CONSOLE_TOKEN"),
         issue_batch=int(number("FAPIAO_ISSUE_BATCH", int)),
         provider_timeout_s=float(number("FAPIAO_PROVIDER_TIMEOUT_S", float)),
         in_doubt_grace_s=float(number("FAPIAO_IN_DOUBT_GRACE_S", float)),

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from html import escape
 from typing import Sequence
 
-__all__ = ["bucket_width", "bucket_of", "bar_chart", "line_chart"]
+__all__ = ["bucket_width", "bucket_of", "bar_chart", "line_chart", "COLOURS"]
 
 _WIDTHS = [timedelta(seconds=s) for s in (1, 5, 10, 30, 60, 300, 900, 3600, 6 * 3600, 86400, 7 * 86400)]
 _W, _H, _PAD = 720, 220, 40
@@ -23,7 +23,8 @@ def bucket_of(moment: datetime, width: timedelta) -> datetime:
     return epoch + (moment - epoch) // width * width
 
 
-def _frame(title: str, labels: Sequence[str], top: float, unit: str, series: Sequence[str]) -> list[str]:
+def _frame(title: str, labels: Sequence[str], top: float, unit: str, series: Sequence[str],
+           colours: Sequence[str] = COLOURS) -> list[str]:
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_W} {_H}" role="img" class="chart">',
              f'<title>{escape(title)}</title>',
              f'<line x1="{_PAD}" y1="{_H - _PAD}" x2="{_W - 10}" y2="{_H - _PAD}" stroke="#999"/>',
@@ -36,7 +37,7 @@ def _frame(title: str, labels: Sequence[str], top: float, unit: str, series: Seq
                      f'{escape(labels[-1])}</text>')
     for i, name in enumerate(series):
         x = _PAD + 10 + i * 140
-        parts.append(f'<rect x="{x}" y="{_H - 16}" width="10" height="10" fill="{COLOURS[i % len(COLOURS)]}"/>'
+        parts.append(f'<rect x="{x}" y="{_H - 16}" width="10" height="10" fill="{colours[i % len(colours)]}"/>'
                      f'<text x="{x + 14}" y="{_H - 7}" font-size="11">{escape(name)}</text>')
     return parts
 
@@ -45,17 +46,18 @@ def _y(value: float, top: float) -> float:
     return _H - _PAD - (value / top) * (_H - _PAD - 20) if top else _H - _PAD
 
 
-def bar_chart(title: str, labels: Sequence[str], series: dict[str, Sequence[int]]) -> str:
-    """Grouped bars, one group per label, one bar per series."""
+def bar_chart(title: str, labels: Sequence[str], series: dict[str, Sequence[int]],
+              colours: Sequence[str] = COLOURS) -> str:
+    """Grouped bars, one group per label, one bar per series (coloured in order from `colours`)."""
     top = max((v for values in series.values() for v in values), default=0) or 1
-    parts = _frame(title, labels, top, "", list(series))
+    parts = _frame(title, labels, top, "", list(series), colours)
     slot = (_W - _PAD - 20) / max(len(labels), 1)
     bar = slot * 0.8 / max(len(series), 1)
     for s, (name, values) in enumerate(series.items()):
         for i, value in enumerate(values):
             x, y = _PAD + 5 + i * slot + s * bar, _y(value, top)
             parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{_H - _PAD - y:.1f}" '
-                         f'fill="{COLOURS[s % len(COLOURS)]}"><title>{escape(labels[i])} {escape(name)}: '
+                         f'fill="{colours[s % len(colours)]}"><title>{escape(labels[i])} {escape(name)}: '
                          f'{value}</title></rect>')
     return "".join(parts) + "</svg>"
 

@@ -56,23 +56,39 @@ class Ledger:
             self.serials[serial] = SerialLog(serial)
         return self.serials[serial]
 
+    def add_request(self, request: RequestFact) -> SerialLog | None:
+        """File a request under its serial; None when it has none."""
+        if request.serial is None:
+            return None
+        log = self.log(request.serial)
+        log.requests.append(request)
+        return log
+
+    def add_event(self, seen: Seen[InvoiceEvent]) -> SerialLog | None:
+        """File an event under its serial and seq; None for an orphan callback (seq 0)."""
+        seq = seen["seq"]
+        if seq <= 0:
+            return None  # orphan callbacks belong to no lifecycle
+        log = self.log(seen["serial"])
+        first = log.events.setdefault(seq, seen)
+        if first is not seen and first.datum != seen.datum:
+            log.seq_conflicts.append(seq)
+        return log
+
+    def add_result(self, seen: Seen[InvoiceResult]) -> SerialLog:
+        log = self.log(seen["serial"])
+        if all(known.datum != seen.datum for known in log.results):
+            log.results.append(seen)
+        return log
+
 
 def ledger_of(facts: Facts) -> Ledger:
     """Group the facts by serial; identical copies of an event or a result count once."""
     ledger = Ledger(facts, {})
     for request in facts.requests:
-        if request.serial is not None:
-            ledger.log(request.serial).requests.append(request)
+        ledger.add_request(request)
     for seen in facts.events:
-        seq = seen["seq"]
-        if seq <= 0:
-            continue  # orphan callbacks belong to no lifecycle
-        log = ledger.log(seen["serial"])
-        first = log.events.setdefault(seq, seen)
-        if first is not seen and first.datum != seen.datum:
-            log.seq_conflicts.append(seq)
+        ledger.add_event(seen)
     for seen in facts.results:
-        log = ledger.log(seen["serial"])
-        if all(known.datum != seen.datum for known in log.results):
-            log.results.append(seen)
+        ledger.add_result(seen)
     return ledger

@@ -15,7 +15,7 @@ import time
 from dataclasses import replace
 from datetime import datetime, timezone
 from decimal import Decimal
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from confluent_kafka import Consumer, KafkaError, Message, TopicPartition
 
@@ -26,16 +26,19 @@ from fapiao.exceptions import FapiaoStreamError
 from fapiao.schemas.codec import Codec, DecodeError
 from fapiao.streams.topics import RECORD_TYPES, topic_name
 
-__all__ = ["AUDITED", "Progress", "scan", "read_facts", "fetch_at", "timestamp_of"]
+__all__ = ["AUDITED", "Progress", "Fact", "consumer", "starts", "scan", "read_facts", "fact_of", "fetch_at",
+           "timestamp_of"]
 
 AUDITED = ("requests", "events", "results", "callbacks", "dlq")
 Progress = Callable[[int, int], None]  # (records read, records expected so far)
 _IDLE_S = 15.0  # no record and no end-of-partition for this long: the broker is not answering
+Fact = RequestFact | DlqFact | Seen[Any]  # one decoded record, as `Facts` keeps it under its role
 
 
-def _consumer(bootstrap: str) -> Consumer:
+def consumer(bootstrap: str, security: Mapping[str, Any] | None = None) -> Consumer:
+    """A consumer that is only ever `assign()`ed: it joins no group and commits nothing."""
     return Consumer(client_config(bootstrap, {
-        "group.id": "fapiao-audit", "enable.auto.commit": False, "enable.partition.eof": True,
+        **(security or {}), "group.id": "fapiao-audit", "enable.auto.commit": False, "enable.partition.eof": True,
         "auto.offset.reset": "error", "fetch.wait.max.ms": 50,
     }))
 
@@ -44,7 +47,8 @@ def timestamp_of(message: Message) -> datetime:
     return datetime.fromtimestamp(message.timestamp()[1] / 1000, tz=timezone.utc)
 
 
-def _starts(consumer: Consumer, topics: Iterable[str], since: datetime | None) -> list[TopicPartition]:
+def starts(consumer: Consumer, topics: Iterable[str], since: datetime | None) -> list[TopicPartition]:
+    """Every partition of `topics`, at the beginning or at the first offset from `since` on."""
     partitions = []
     for topic in topics:
         metadata = consumer.list_topics(topic, timeout=10).topics[topic]
@@ -69,15 +73,15 @@ def scan(bootstrap: str, topics: Iterable[str], *, since: datetime | None = None
          on_progress: Progress | None = None) -> Iterator[Message]:
     """Every record of `topics` with a timestamp in [since, until], partition by partition in order."""
     first, last_ms = (int(moment.timestamp() * 1000) if moment else None for moment in (since, until))
-    consumer = _consumer(bootstrap)
+    reading = consumer(bootstrap)
     try:
-        partitions = _starts(consumer, topics, since)
-        expected = _expected(consumer, partitions) if on_progress else 0
-        consumer.assign(partitions)
+        partitions = starts(reading, topics, since)
+        expected = _expected(reading, partitions) if on_progress else 0
+        reading.assign(partitions)
         pending = {(tp.topic, tp.partition) for tp in partitions}
         done, last = 0, time.monotonic()
         while pending:
-            batch = consumer.consume(num_messages=2000, timeout=0.2)
+            batch = reading.consume(num_messages=2000, timeout=0.2)
             if not batch and time.monotonic() - last > _IDLE_S:
                 raise FapiaoStreamError(f"no answer while reading {sorted(pending)[:3]}… for {_IDLE_S:.0f}s")
             for message in batch:
@@ -96,30 +100,30 @@ def scan(bootstrap: str, topics: Iterable[str], *, since: datetime | None = None
                 expected = max(expected, done)
                 on_progress(done, expected)
     finally:
-        consumer.close()
+        reading.close()
 
 
 def fetch_at(bootstrap: str, positions: Iterable[Position], wait_s: float = 2.0) -> dict[Position, bytes | None]:
     """The value stored at each position now; None where there is no record (or no such topic)."""
     found: dict[Position, bytes | None] = {}
-    consumer = _consumer(bootstrap)
+    reading = consumer(bootstrap)
     try:
-        known = consumer.list_topics(timeout=10).topics
+        known = reading.list_topics(timeout=10).topics
         for position in sorted(set(positions)):
             found[position] = None
             if position.topic not in known or position.partition not in known[position.topic].partitions:
                 continue
-            consumer.assign([TopicPartition(position.topic, position.partition, position.offset)])
+            reading.assign([TopicPartition(position.topic, position.partition, position.offset)])
             deadline = time.monotonic() + wait_s
             while time.monotonic() < deadline:
-                message = consumer.poll(0.2)
+                message = reading.poll(0.2)
                 if message is None:
                     continue
                 if message.error() is None and message.offset() == position.offset:
                     found[position] = message.value() or b""
                 break  # end of partition, an error, or a later offset: nothing is at that place
     finally:
-        consumer.close()
+        reading.close()
     return found
 
 
@@ -154,6 +158,26 @@ def _dead_letter(message: Message, at: datetime, position: Position) -> DlqFact:
                    key.decode("utf-8", "replace") if key is not None else None, value)
 
 
+def _position(message: Message) -> Position:
+    return Position(message.topic(), message.partition(), message.offset())
+
+
+def fact_of(role: str, message: Message, codec: Codec, without: frozenset[str] = frozenset()) -> Fact:
+    """One record of the topic with `role`, decoded as `Facts` keeps it; raises what a bad record raises.
+
+    The role names a `Facts` list: requests, events, results, callbacks, dlq. `without` names fields
+    not to decode (the request an event carries).
+    """
+    at, position = timestamp_of(message), _position(message)
+    if role == "requests":
+        return _request(message, codec, at, position)
+    if role == "dlq":
+        return _dead_letter(message, at, position)
+    kind = RECORD_TYPES[role]
+    return Seen(kind, codec.decode_datum(message.value() or b"", kind.__name__.removesuffix("Record"), without),
+                at, position)
+
+
 def read_facts(bootstrap: str, prefix: str, codec: Codec, *, since: datetime | None = None,
                until: datetime | None = None, on_progress: Progress | None = None, roles: Iterable[str] = AUDITED,
                keep: Callable[[Message], bool] | None = None, check_sources: bool = True,
@@ -172,19 +196,10 @@ def read_facts(bootstrap: str, prefix: str, codec: Codec, *, since: datetime | N
         if keep is not None and not keep(message):
             continue
         role = topics[message.topic()]
-        at, position = timestamp_of(message), Position(message.topic(), message.partition(), message.offset())
         try:
-            if role == "requests":
-                facts.requests.append(_request(message, codec, at, position))
-            elif role == "dlq":
-                facts.dlq.append(_dead_letter(message, at, position))
-            else:
-                kind = RECORD_TYPES[role]
-                datum = codec.decode_datum(message.value() or b"", kind.__name__.removesuffix("Record"),
-                                           skip.get(role, frozenset()))
-                getattr(facts, role).append(Seen(kind, datum, at, position))
+            getattr(facts, role).append(fact_of(role, message, codec, skip.get(role, frozenset())))
         except (DecodeError, ValueError, KeyError, TypeError) as exc:
-            facts.undecodable.append((position, f"{type(exc).__name__}: {exc}"))
+            facts.undecodable.append((_position(message), f"{type(exc).__name__}: {exc}"))
     if check_sources and facts.dlq:
         found = fetch_at(bootstrap, (dead.source for dead in facts.dlq))
         facts.dlq = [replace(d, found=found[d.source], source_checked=True) for d in facts.dlq]

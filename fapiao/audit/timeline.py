@@ -7,14 +7,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Iterable
 
 from fapiao.audit.ledger import SerialLog, ledger_of
-from fapiao.audit.model import Facts, Position
+from fapiao.audit.model import DlqFact, Facts, Position, Seen
 from fapiao.schemas.convert import to_json
-from fapiao.schemas.records import InvoiceEvent, RequestKind
+from fapiao.schemas.records import CallbackRecord, InvoiceEvent, RequestKind
 from fapiao.streams.redletter.remaining import remaining
 
-__all__ = ["Entry", "timeline", "red_links"]
+__all__ = ["Entry", "timeline", "entries_of", "red_links"]
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,15 @@ def _join(*parts: object) -> str:
 
 def timeline(facts: Facts, serial: str) -> list[Entry]:
     """Every record naming `serial`, section by section; events in seq order (copies shown once)."""
-    log = ledger_of(facts).serials.get(serial) or SerialLog(serial)
+    return entries_of(ledger_of(facts).serials.get(serial) or SerialLog(serial),
+                      orphans=(seen for seen in facts.events if seen.record.serial == serial and seen.record.seq == 0),
+                      callbacks=(seen for seen in facts.callbacks if seen.record.serial == serial),
+                      dead=(dead for dead in facts.dlq if dead.key == serial))
+
+
+def entries_of(log: SerialLog, *, orphans: Iterable[Seen[InvoiceEvent]] = (),
+               callbacks: Iterable[Seen[CallbackRecord]] = (), dead: Iterable[DlqFact] = ()) -> list[Entry]:
+    """One serial's entries from its log and the records naming it that no log keeps (the console's own index)."""
     entries: list[Entry] = []
     for fact in log.requests:
         totals = f"total {fact.totals[2]}" if fact.totals else (
@@ -51,24 +60,21 @@ def timeline(facts: Facts, serial: str) -> list[Entry]:
         entries.append(Entry(seen.at, seen.position, f"event {seq} {event.type.value}",
                              _join(f"attempt {event.attempt}" if event.attempt else "", _pair(event), event.code,
                                    event.message, f"invoice {number}" if number else "")))
-    for seen in facts.events:
-        if seen.record.serial == serial and seen.record.seq == 0:
-            entries.append(Entry(seen.at, seen.position, f"outside its lifecycle: {seen.record.type.value}",
-                                 _join(_pair(seen.record), seen.record.code)))
-    for seen in facts.callbacks:
-        if seen.record.serial == serial:
-            callback = seen.record
-            entries.append(Entry(seen.at, seen.position, "callback",
-                                 _join(callback.provider, callback.route, callback.verdict, callback.reason)))
+    for seen in orphans:
+        entries.append(Entry(seen.at, seen.position, f"outside its lifecycle: {seen.record.type.value}",
+                             _join(_pair(seen.record), seen.record.code)))
+    for seen in callbacks:
+        callback = seen.record
+        entries.append(Entry(seen.at, seen.position, "callback",
+                             _join(callback.provider, callback.route, callback.verdict, callback.reason)))
     for seen in log.results:
         result = seen.record
         number = result.invoice.number if result.invoice else None
         entries.append(Entry(seen.at, seen.position, f"result {result.status.value}", _join(
             f"invoice {number}" if number else "", f"total {result.total_with_tax}" if result.total_with_tax else "",
             result.code, result.message)))
-    for dead in facts.dlq:
-        if dead.key == serial:
-            entries.append(Entry(dead.at, dead.position, f"dlq ({dead.stage})", f"{dead.source}: {dead.reason}"))
+    for fact in dead:
+        entries.append(Entry(fact.at, fact.position, f"dlq ({fact.stage})", f"{fact.source}: {fact.reason}"))
     return entries
 
 

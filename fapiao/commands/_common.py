@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging.config
+from pathlib import Path
 
 import click
 
@@ -29,6 +30,10 @@ def bootstrap_or_exit(settings: Settings) -> str:
     return settings.kafka_bootstrap
 
 
-def configure_logging(settings: Settings, level: str = "INFO") -> None:
-    """Root logger on stderr in FAPIAO_LOG_FORMAT, secrets masked (`fapiao.logs`)."""
-    logging.config.dictConfig(logging_config(settings, level))
+def configure_logging(settings: Settings, level: str = "INFO", path: Path | None = None) -> None:
+    """Root logger on stderr (or into the file `path`) in FAPIAO_LOG_FORMAT, secrets masked (`fapiao.logs`)."""
+    config = logging_config(settings, level)
+    if path is not None:  # a command that owns the terminal (demo, up) keeps its process log in a file
+        config["handlers"] = {"file": {"class": "logging.FileHandler", "formatter": "fapiao", "filename": str(path)}}
+        config["root"]["handlers"] = ["file"]
+    logging.config.dictConfig(config)

@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
+from rich.console import Console, Group
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
-from fapiao.commands._common import settings_or_exit
+from fapiao.commands._common import configure_logging, settings_or_exit
 from fapiao.connectors.kafka import producer
 from fapiao.connectors.stack import Stack, StackOptions
 from fapiao.connectors.watch import ResultWatcher
@@ -74,22 +75,34 @@ def _reason(result: InvoiceResult) -> str:
     return " ".join(part for part in (result.code, result.message) if part) or ""
 
 
-def results_table(requests: list[dict[str, Any]], results: dict[str, InvoiceResult]) -> Table:
-    table = Table(title="fapiao demo")
-    for name, wrap in (("serial", False), ("provider", False), ("type", False), ("status", False),
-                       ("invoice number", False), ("reason", True)):
-        table.add_column(name, no_wrap=not wrap, overflow="fold")
+def results_table(requests: list[dict[str, Any]], results: dict[str, InvoiceResult]) -> Group:
+    """Every serial's outcome, then the reasons below the table: serials and statuses are never cut.
+
+    Serial and status columns are as wide as their longest value and never wrap; the other columns
+    fold when the terminal is narrow (80 columns); reasons, the longest texts, get whole lines.
+    """
     style = {Status.ISSUED: "green", Status.REJECTED: "yellow", Status.FAILED: "red"}
+    rows = []
     for request in requests:
         result = results.get(request["serial"])
-        status = result.status.value if result else "pending"
         number = (result.invoice.number or result.invoice.h5_url or "") if result and result.invoice else ""
+        rows.append((request, result, result.status.value if result else "pending", number))
+    table = Table(title="fapiao demo")
+    table.add_column("serial", no_wrap=True, width=max([len("serial")] + [len(r[0]["serial"]) for r in rows]))
+    table.add_column("status", no_wrap=True, width=max([len("status")] + [len(r[2]) for r in rows]))
+    for name in ("provider", "type", "invoice number"):
+        table.add_column(name, overflow="fold")
+    reasons = Text()
+    for request, result, status, number in rows:
         red = request.get("kind") == "red"
-        table.add_row(request["serial"], request.get("provider") or (result.provider if result else "") or "",
-                      f"red {request['red_reason']}" if red else request["invoice_type"],
-                      f"[{style.get(result.status, 'white') if result else 'magenta'}]{status}[/]",
-                      number, _reason(result) if result else "")
-    return table
+        table.add_row(request["serial"], f"[{style.get(result.status, 'white') if result else 'magenta'}]{status}[/]",
+                      request.get("provider") or (result.provider if result else "") or "",
+                      f"red {request['red_reason']} of {request['original_serial']}" if red else request["invoice_type"],
+                      number)
+        reason = _reason(result) if result else ""
+        if reason:
+            reasons.append(f"{request['serial']}  ", style="bold").append(f"{reason}\n")
+    return Group(table, Text("why not issued", style="bold underline"), reasons) if reasons else Group(table)
 
 
 def publish(out: Any, prefix: str, requests: list[dict[str, Any]]) -> None:
@@ -124,6 +137,8 @@ def command(count: int, provider: str, as_json: bool, deadline_s: float | None, 
     roles = plan_reds(requests)  # before publishing: some blues carry the sandbox buyer's markers
     providers = ("kingdee", "yipiaoyun") if provider == "mixed" else (provider,)
     workdir = workdir or Path(tempfile.mkdtemp(prefix="fapiao-demo-"))
+    (workdir / "logs").mkdir(parents=True, exist_ok=True)
+    configure_logging(settings, path=workdir / "logs" / "demo.log")  # librdkafka's lines too, off the terminal
     deadline = deadline_s or 120 + count / 5
     with console.status("starting broker, sandboxes, gateway and worker…"):
         stack = Stack(settings, workdir, StackOptions(providers=providers, sandbox_args=sandbox_args(faults))).start()

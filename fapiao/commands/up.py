@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import signal
 import tempfile
 import threading
@@ -12,9 +13,21 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from fapiao.commands._common import settings_or_exit
+from fapiao.commands._common import configure_logging, settings_or_exit
 from fapiao.commands.demo import sandbox_args, with_fault_options
 from fapiao.connectors.stack import Stack, StackOptions
+from fapiao.streams.topics import topic_name
+
+# How an ERP developer reaches the stack: what `up` prints under its table (80 columns wide).
+CONNECT = """[bold]Connect an ERP[/]:
+  bootstrap  {bootstrap}
+  topic      {topic}: one InvoiceRequest per record, keyed by its serial
+  value      JSON or Avro, e.g. {{"serial": "ERP-0001", "provider": "kingdee", …,
+             "total_amount": "100.00", "total_tax": "13.00", "total_with_tax": "113.00"}}
+  or         FAPIAO_KAFKA_BOOTSTRAP={bootstrap} fapiao publish FILE.jsonl
+  results    {results}, keyed by serial
+Measured to work: confluent-kafka (librdkafka 2.16), aiokafka. Fails: Debian's
+kcat 1.7 (librdkafka 2.0.2, ApiVersions). See docs/operations.md. Ctrl-C stops."""
 
 
 @click.command("up")
@@ -26,20 +39,31 @@ def command(workdir: Path | None, **faults: Any) -> None:
     settings = settings_or_exit()
     console = Console()
     workdir = workdir or Path(tempfile.mkdtemp(prefix="fapiao-up-"))
+    (workdir / "logs").mkdir(parents=True, exist_ok=True)
+    configure_logging(settings, path=workdir / "logs" / "up.log")  # librdkafka's lines too, off the terminal
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    # The console shows personal data: without a token of the operator's, this run makes one and shows it.
+    made_token = None if settings.console_token else secrets.token_urlsafe(24)
     with console.status("starting…"):
         stack = Stack(settings, workdir, StackOptions(sandbox_args=sandbox_args(faults), demo_timings=False)).start()
     try:
+        with console.status("starting the console…"):
+            stack.start_console(made_token)
         table = Table("part", "address", title="fapiao-stream is up")
         table.add_row("Kafka bootstrap (FAPIAO_KAFKA_BOOTSTRAP)", stack.bootstrap)
         table.add_row("callback gateway", stack.gateway_url)
         for provider, url in stack.sandbox_urls.items():
             table.add_row(f"{provider} sandbox", url)
         table.add_row("worker (GET /invoices/SERIAL)", stack.web_urls[0])
+        table.add_row("operator's console", stack.console_url)
         table.add_row("process logs", str(workdir / "logs"))
         console.print(table)
-        console.print("publish with: FAPIAO_KAFKA_BOOTSTRAP=%s fapiao publish FILE   (Ctrl-C stops)" % stack.bootstrap)
+        if made_token:
+            console.print(f"console token (made for this run; set FAPIAO_CONSOLE_TOKEN to choose one): {made_token}",
+                          soft_wrap=True)
+        console.print(CONNECT.format(bootstrap=stack.bootstrap, topic=topic_name(settings.topic_prefix, "requests"),
+                                     results=topic_name(settings.topic_prefix, "results")), soft_wrap=True)
         try:
             while not stopping.wait(0.5):
                 pass

@@ -6,10 +6,14 @@ Every function takes the cluster's security properties (`fapiao.connectors.secur
 as `security`, or as extra properties where it already takes them (`producer`).
 Readers `assign()` partitions directly instead of joining a consumer group: they commit nothing, and
 they don't wait for a group join (which takes half the session timeout on the embedded broker).
+librdkafka's own log lines (`%3|…|FAIL|…`) go to Python logging as `fapiao.librdkafka`, never
+straight to the terminal: into the process log where the process configured logging, nowhere where
+it did not (a NullHandler keeps Python's last-resort handler from printing them).
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any, Iterator, Mapping
 
@@ -19,7 +23,11 @@ from confluent_kafka.admin import AdminClient, NewTopic
 from fapiao.exceptions import FapiaoStreamError
 from fapiao.streams.topics import TopicSpec
 
-__all__ = ["producer", "create_topics", "wait_for_broker", "read_topic", "BrokerUnavailable", "client_config"]
+__all__ = ["producer", "create_topics", "wait_for_broker", "read_topic", "BrokerUnavailable", "client_config",
+           "LIBRDKAFKA_LOG"]
+
+LIBRDKAFKA_LOG = logging.getLogger("fapiao.librdkafka")
+LIBRDKAFKA_LOG.addHandler(logging.NullHandler())
 
 
 class BrokerUnavailable(FapiaoStreamError):
@@ -29,7 +37,7 @@ class BrokerUnavailable(FapiaoStreamError):
 def client_config(bootstrap: str, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Base librdkafka settings for a bootstrap address."""
     # A broker closing an idle connection is routine, not an error worth a line on stderr.
-    return {"bootstrap.servers": bootstrap, "log.connection.close": False, **(extra or {})}
+    return {"bootstrap.servers": bootstrap, "log.connection.close": False, "logger": LIBRDKAFKA_LOG, **(extra or {})}
 
 
 def producer(bootstrap: str, **extra: Any) -> Producer:

@@ -106,6 +106,7 @@ class Stack:
         self.sandbox_urls: dict[str, str] = {}
         self.gateway_url = ""
         self.web_urls: list[str] = []
+        self.console_url = ""
         (workdir / "logs").mkdir(parents=True, exist_ok=True)
 
     # -- starting ---------------------------------------------------------------------------------
@@ -158,6 +159,15 @@ class Stack:
             "FAPIAO_WEB_PORT": str(port), "FAPIAO_DATA_DIR": str(self.workdir / f"worker-{index}")})
         self.wait_until_answers(f"worker-{index}", f"{url}/healthz", timeout_s=60)
         return process
+
+    def start_console(self, token: str | None = None) -> str:
+        """Start the operator's console; `token` when the operator set none (theirs is inherited). Its URL."""
+        port = free_port()
+        self.console_url = f"http://127.0.0.1:{port}"
+        self.spawn("console", ["console", "--host", "127.0.0.1", "--port", str(port)],
+                   {"FAPIAO_CONSOLE_TOKEN": token} if token else None)
+        self.wait_until_answers("console", f"{self.console_url}/healthz")
+        return self.console_url
 
     def environment(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         """The environment a child process runs with: ours, plus where everything is."""
