@@ -8,7 +8,7 @@
   ACCEPTED with `form`, coded by its status and named in the message; the status says the rest.
 
 Signs: a RedLine holds what a red takes back as positive magnitudes; on the wire a red line's amount,
-tax and quantity are negative, its unit price positive. A zero stays 0, never -0.
+tax and quantity are negative, its unit price positive (a zero tax stays 0.00: Decimal's `-` gives no -0.00).
 Every name and code on the wire comes from `red_protocol`.
 """
 
@@ -60,20 +60,15 @@ def _invoice_type(order: RedOrder) -> str:
     return DIGITAL_TYPES[invoice_type]
 
 
-def _negated(value: Decimal) -> Decimal:
-    # -Decimal("0.00") is Decimal("-0.00"), which would go on the wire as a signed zero.
-    return -value if value else value
-
-
 def _red_line(taken: RedLine, described: RequestLine, allowance: bool) -> dict[str, Any]:
     """One red line: what `taken` takes back of a blue line that `described` names."""
-    quantity = None if allowance or taken.quantity is None else _negated(taken.quantity)
+    quantity = None if allowance or taken.quantity is None else -taken.quantity
     price = None if allowance or described.unit_price is None else abs(described.unit_price)
     return compact({
         Line.original_line: taken.original_line, Line.kind: LINE_PROPERTY, Line.name: described.name,
         Line.tax_code: described.tax_code, Line.specification: described.specification, Line.unit: described.unit,
-        Line.quantity: quantity, Line.price: price, Line.amount: _negated(taken.amount),
-        Line.tax_rate: format(described.tax_rate, "f"), Line.tax: _negated(taken.tax_amount),
+        Line.quantity: quantity, Line.price: price, Line.amount: -taken.amount,
+        Line.tax_rate: format(described.tax_rate, "f"), Line.tax: -taken.tax_amount,
     })
 
 
