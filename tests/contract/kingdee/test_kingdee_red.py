@@ -15,7 +15,9 @@ from typing import Callable
 import pytest
 
 from fapiao.connectors.kingdee import KingdeeCallbacks, KingdeeProvider
-from fapiao.connectors.kingdee.red_protocol import FACE_CHECK_CODE, FORM_NOT_ISSUABLE, NO_REMAINING, WHOLE_ONLY
+from fapiao.connectors.kingdee.red_protocol import (FACE_CHECK_CODE, FORM_NOT_ISSUABLE, NO_REMAINING, RED_CALLBACK,
+                                                   WHOLE_ONLY)
+from fapiao.connectors.wire import loads
 from fapiao.connectors.provider import Outcome, OutcomeKind
 from fapiao.schemas.records import InvoiceInfo, InvoiceRequest, Line, RedForm, RedLine, RedOrder
 from fapiao.streams.outcomes import adopt
@@ -89,6 +91,7 @@ async def test_a_whole_red_of_an_unused_blue(sandbox: Sandbox, receiver: Receive
     assert facts.outcome.kind is OutcomeKind.ISSUED and facts.outcome.invoice is not None
     assert facts.outcome.invoice.number == red.invoice.number and facts.outcome.invoice.total_amount < 0
     assert facts.outcome.form is not None and facts.outcome.form.number == form.number
+    assert RED_CALLBACK in {loads(body)["interfaceCode"] for body in receiver.bodies}
     taken_back = await provider.query(blue)
     assert (taken_back.kind, taken_back.code) == (OutcomeKind.ISSUED, "3")  # 红冲
     assert sandbox.stats()["issued_per_serial"][order.request.serial] == 1
