@@ -17,12 +17,13 @@ import pytest
 from fapiao.connectors.kingdee import KingdeeCallbacks, KingdeeProvider
 from fapiao.connectors.kingdee.red_protocol import (FACE_CHECK_CODE, FORM_NOT_ISSUABLE, NO_REMAINING, RED_CALLBACK,
                                                    WHOLE_ONLY)
-from fapiao.connectors.wire import loads
 from fapiao.connectors.provider import Outcome, OutcomeKind
+from fapiao.connectors.wire import loads
 from fapiao.schemas.records import InvoiceInfo, InvoiceRequest, Line, RedForm, RedLine, RedOrder
 from fapiao.streams.outcomes import adopt
 
-from kingdee_support import (Receiver, Sandbox, allowance, new_request, polled, red_order, settled, units)
+from kingdee_support import Receiver, Sandbox, new_request, settled
+from red_orders import advance_clock, allowance, buyer_raises_form, polled, red_order, units
 
 ProviderFactory = Callable[..., KingdeeProvider]
 USED = "SANDBOX:USED"
@@ -162,7 +163,7 @@ async def test_we_answer_a_form_the_buyer_raised(sandbox: Sandbox, provider_fact
     provider = provider_factory(sandbox)
     blue, info = await issued_blue(provider, USED)
     assert info.number is not None and blue.seller is not None and blue.seller.tax_id
-    inbound = sandbox.buyer_raises_form(info.number)
+    inbound = buyer_raises_form(sandbox, info.number)
     assert inbound.status == "03"
     answered = await provider.answer_red_form(inbound, blue.seller.tax_id, confirm)
     assert form_of(answered).status == status
@@ -180,7 +181,7 @@ async def test_a_form_nobody_answers_lapses_after_72_hours(sandboxes: Callable[.
     order = red_order(blue, info, "02", {1: units(blue, 1, 10)})
     form = form_of(await provider.apply_red_form(order))
     assert form.status == "02"
-    sandbox.advance_clock(72 * 3600)
+    advance_clock(sandbox, 72 * 3600)
     lapsed = form_of(await provider.query_red_form(order, form))
     assert lapsed.status == "07" and lapsed.deadline is None
     outcome = await provider.submit_red(order, lapsed)
