@@ -6,6 +6,10 @@ Accepted shapes (both are `{interfaceCode, returnCode, returnMsg, data}`):
 An item with a non-empty invoiceNum is ISSUED; 2 (开票中/待开) without one is PENDING; anything else
 is FAILED with issueErrorMessage or returnMsg. Callbacks are unsigned: `verify` is True and the
 callback agent confirms with a query before it trusts one.
+
+A red's result (2.1.02 with interfaceCode INVOICE.RED: invoiceProperty "1", negative totals) reads the
+same, under the red's serial; its outcome also carries the form it names (redInfoBillNo,
+govRedConfirmBillUuid, redConfirmBillStatus).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import Any, ClassVar, Mapping
 from fapiao.connectors.kingdee.envelope import DataCodec
 from fapiao.connectors.kingdee.mapping import invoice_info
 from fapiao.connectors.kingdee.protocol import CALLBACK_REPLY
+from fapiao.connectors.kingdee.red_mapping import form_of
 from fapiao.connectors.provider import CallbackFacts, Outcome, OutcomeKind
 from fapiao.connectors.wire import loads
 from fapiao.exceptions import MalformedCallback
@@ -53,13 +58,14 @@ def _facts(item: Any, return_code: str, return_msg: str) -> CallbackFacts:
     if not isinstance(item, dict) or not isinstance(item.get("serialNo"), str) or not item["serialNo"]:
         raise MalformedCallback("Kingdee callback item without a serialNo")
     orders = tuple(str(item[key]) for key in ("billNo", "orderNo") if item.get(key))
+    form = form_of(item)
     if item.get("invoiceNum"):
         outcome = Outcome(OutcomeKind.ISSUED, code=return_code, message=return_msg or None,
-                          invoice=invoice_info(item))
+                          invoice=invoice_info(item), form=form)
     elif str(item.get("invoiceStatus")) == "2" and return_code == "0":
-        outcome = Outcome(OutcomeKind.PENDING, code="2")
+        outcome = Outcome(OutcomeKind.PENDING, code="2", form=form)
     else:
         # returnMsg is "success" on a by-bill callback whose other items were issued: not a reason.
         reason = item.get("issueErrorMessage") or (return_msg if return_code != "0" else None) or "开票失败"
-        outcome = Outcome(OutcomeKind.FAILED, code=return_code, message=str(reason))
+        outcome = Outcome(OutcomeKind.FAILED, code=return_code, message=str(reason), form=form)
     return CallbackFacts(serial=item["serialNo"], outcome=outcome, order_numbers=orders)

@@ -7,26 +7,42 @@
 - query: ALLE.INVOICE.QUERY by serialNo: invoiceStatus 0 ISSUED, 2 PENDING, 4 FAILED.
   Not found [I]: the real shape is undocumented; we read `success` with an empty `data` (what the
   sandbox sends) or a failure whose message says 不存在/未查询到/未找到 as NOT_FOUND.
+- Reds (the RedProvider port; the wire is `red_protocol`, the mappings `red_mapping`):
+  - apply_red_form: REDCONFIRMBILL.APPLY (2.1.03) under the red's serial as orderNo, which makes applying
+    again answer the same form; a timeout after sending is IN_DOUBT, and applying again is how to find out.
+  - query_red_form: ALLE.REDCONFIRMBILL.QUERY (2.1.13) by the form's number. As for `query`, a query that
+    failed is RETRYABLE (it says nothing about the form), never FAILED.
+  - revoke_red_form (REDCONFIRMBILL.REVOKE, 2.1.08) and answer_red_form (2.1.09) change the form, then
+    read it, as Kingdee's own plug-in does: the outcome is the change's (ACCEPTED, or FAILED with the
+    refusal) with `form` as it stands after. A change that went through but could not be read back is
+    IN_DOUBT; one that may not have gone through (RETRYABLE, IN_DOUBT, SESSION) is answered as it is.
+  - submit_red: ALLE.INVOICE.RED (2.1.04) under the red's serial, classified as `submit`; 10127 is
+    DUPLICATE, and the caller queries (query_red) and adopts, as for a blue.
+  - query_red: ALLE.INVOICE.QUERY by the red's serial with the blue's seller, read as `query`.
+  A red order that cannot be written on this wire (not a 数电 type, no seller) is FAILED (RETRYABLE for
+  a query) with code `red_order`, and nothing is sent.
 - The access_token travels in the `access_token` header only, so it never appears in a logged URL.
-Classification lives in `errors`, mappings in `mapping`, tokens in `auth`.
+Classification lives in `errors`, mappings in `mapping` and `red_mapping`, tokens in `auth`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar
 
 import httpx
 
-from fapiao.connectors.kingdee import mapping
+from fapiao.connectors.kingdee import mapping, red_mapping
 from fapiao.connectors.kingdee.auth import Tokens
 from fapiao.connectors.kingdee.envelope import DataCodec, Reply, envelope, new_request_id, read_reply
 from fapiao.connectors.kingdee.errors import KingdeeCallError, classify, is_auth_failure, translated
 from fapiao.connectors.kingdee.protocol import AUTH_FAILURE, BILL_PUSH, OPEN_API_PATH, QUERY, SANDBOX_URL
+from fapiao.connectors.kingdee.red_protocol import ANSWER, APPLY, FORM_QUERY, RED, REVOKE
 from fapiao.connectors.provider import Outcome, OutcomeKind, ProviderConfigurationError
 from fapiao.connectors.transport import PooledTransport
 from fapiao.connectors.wire import dumps
-from fapiao.schemas.records import InvoiceRequest
+from fapiao.schemas.records import InvoiceRequest, RedForm, RedOrder
 from fapiao.settings import KingdeeSettings, Settings
 
 __all__ = ["KingdeeProvider", "from_settings"]
@@ -34,6 +50,7 @@ __all__ = ["KingdeeProvider", "from_settings"]
 log = logging.getLogger(__name__)
 
 _NOT_FOUND = ("不存在", "未查询到", "未找到")
+_UNSENDABLE = "red_order"  # the order cannot be written on this wire: nothing was sent
 # Hundreds of submits in flight per worker share one pool.
 # Keep every connection of a batch alive for the next one: reopening hundreds each batch cost CPU at both ends.
 _LIMITS = httpx.Limits(max_connections=400, max_keepalive_connections=400, keepalive_expiry=30)
@@ -66,28 +83,77 @@ class KingdeeProvider:
             interface = mapping.interface_for(request)
         except ValueError as exc:  # nothing sent: blocking, the ERP must pick another type
             return Outcome(OutcomeKind.FAILED, code="invoice_type", message=str(exc))
-        data = mapping.bill_push_data(request) if interface == BILL_PUSH else mapping.open_data(request)
-        try:
-            reply = await self._call(interface, data, request.serial, idempotent=False)
-        except KingdeeCallError as exc:
-            return exc.outcome
-        return Outcome(OutcomeKind.ACCEPTED, code=reply.code, message=reply.message or None)
+        build = mapping.bill_push_data if interface == BILL_PUSH else mapping.open_data
+        return await self._ask(interface, request.serial, lambda: build(request))
 
     async def query(self, request: InvoiceRequest) -> Outcome:
-        try:
-            reply = await self._call(QUERY, mapping.query_data(request), request.serial, idempotent=True)
-        except KingdeeCallError as exc:
-            message = exc.outcome.message or ""
-            if exc.outcome.kind is OutcomeKind.FAILED and any(text in message for text in _NOT_FOUND):
-                return Outcome(OutcomeKind.NOT_FOUND, code=exc.outcome.code, message=message)
-            if exc.outcome.kind is OutcomeKind.FAILED:
-                # A query that failed says nothing about the invoice: only invoiceStatus 4 fails a serial.
-                return Outcome(OutcomeKind.RETRYABLE, code=exc.outcome.code, message=message)
-            return exc.outcome
-        return mapping.query_outcome(reply.data)
+        return await self._ask(QUERY, request.serial, lambda: mapping.query_data(request), mapping.query_outcome,
+                               query=True)
+
+    async def apply_red_form(self, order: RedOrder) -> Outcome:
+        return await self._ask(APPLY, order.request.serial, lambda: red_mapping.apply_data(order),
+                               red_mapping.apply_outcome)
+
+    async def query_red_form(self, order: RedOrder, form: RedForm) -> Outcome:
+        return await self._query_form(order.request.serial, red_mapping.seller_tax_id(order), form)
+
+    async def revoke_red_form(self, order: RedOrder, form: RedForm) -> Outcome:
+        seller = red_mapping.seller_tax_id(order)
+        return await self._change_form(REVOKE, order.request.serial, seller, form,
+                                       lambda: red_mapping.revoke_data(seller, form))
+
+    async def answer_red_form(self, form: RedForm, seller_tax_id: str, confirm: bool) -> Outcome:
+        return await self._change_form(ANSWER, form.number or "", seller_tax_id, form,
+                                       lambda: red_mapping.answer_data(seller_tax_id, form, confirm))
+
+    async def submit_red(self, order: RedOrder, form: RedForm) -> Outcome:
+        return await self._ask(RED, order.request.serial, lambda: red_mapping.red_data(order, form))
+
+    async def query_red(self, order: RedOrder) -> Outcome:
+        return await self._ask(QUERY, order.request.serial, lambda: mapping.query_data(order.request),
+                               red_mapping.red_query_outcome, query=True)
 
     async def aclose(self) -> None:
         await self._http.aclose()
+
+    async def _query_form(self, serial: str, seller: str | None, form: RedForm) -> Outcome:
+        return await self._ask(FORM_QUERY, serial, lambda: red_mapping.form_query_data(seller, form),
+                               lambda data: red_mapping.form_query_outcome(data, form), query=True)
+
+    async def _change_form(self, interface: str, serial: str, seller: str | None, form: RedForm,
+                           build: Callable[[], dict[str, Any]]) -> Outcome:
+        """Revoke or answer a form, then read it: the change's outcome with the form as it stands after."""
+        changed = await self._ask(interface, serial, build)
+        if changed.kind not in (OutcomeKind.ACCEPTED, OutcomeKind.FAILED) or changed.code == _UNSENDABLE:
+            return changed
+        after = await self._query_form(serial, seller, form)
+        if after.kind is not OutcomeKind.ACCEPTED:
+            if changed.kind is OutcomeKind.FAILED:
+                return changed
+            return Outcome(OutcomeKind.IN_DOUBT, code=after.code,
+                           message=f"{interface} went through, but the form could not be read after it: "
+                                   f"{after.message or after.kind}")
+        return after if changed.kind is OutcomeKind.ACCEPTED else dataclasses.replace(changed, form=after.form)
+
+    async def _ask(self, interface: str, serial: str, build: Callable[[], dict[str, Any]],
+                   read: Callable[[Any], Outcome] | None = None, *, query: bool = False) -> Outcome:
+        """One business call: the `data` that `build` makes, sent, and the answer's `data` as `read` makes it
+        (without `read`: a change the provider took, ACCEPTED; its result follows by callback or query).
+
+        A `build` that cannot (ValueError: only a red order can) sends nothing. A query that failed is no
+        answer about the serial or form: NOT_FOUND when the message says so, else RETRYABLE, never FAILED.
+        """
+        try:
+            data = build()
+        except ValueError as exc:
+            return Outcome(OutcomeKind.RETRYABLE if query else OutcomeKind.FAILED, code=_UNSENDABLE, message=str(exc))
+        try:
+            reply = await self._call(interface, data, serial, idempotent=query)
+        except KingdeeCallError as exc:
+            return _unanswered(exc.outcome) if query else exc.outcome
+        if read is None:
+            return Outcome(OutcomeKind.ACCEPTED, code=reply.code, message=reply.message or None)
+        return read(reply.data)
 
     async def _call(self, interface: str, data: dict[str, Any], serial: str, *, idempotent: bool) -> Reply:
         """One business call: the successful reply, or KingdeeCallError carrying the outcome."""
@@ -118,6 +184,15 @@ class KingdeeProvider:
             response = await self._http.post(OPEN_API_PATH, content=dumps(body), timeout=self._timeout,
                                              headers={"Content-Type": "application/json", "access_token": token})
         return request_id, response.status_code, read_reply(response.content, self._codec)
+
+
+def _unanswered(outcome: Outcome) -> Outcome:
+    message = outcome.message or ""
+    if outcome.kind is OutcomeKind.FAILED and any(text in message for text in _NOT_FOUND):
+        return Outcome(OutcomeKind.NOT_FOUND, code=outcome.code, message=message)
+    if outcome.kind is OutcomeKind.FAILED:
+        return Outcome(OutcomeKind.RETRYABLE, code=outcome.code, message=message)
+    return outcome
 
 
 def from_settings(settings: Settings) -> KingdeeProvider:

@@ -5,7 +5,8 @@
     ├── IN_DOUBT    the request may have been processed: read/write timeout, reset or protocol error after
     │               sending, 500/504 and other 5xx, an unreadable 2xx (queries: RETRYABLE instead)
     ├── DUPLICATE   errorCode 10127: the provider already holds this serial
-    ├── SESSION     token/tax-device/bureau login problems: the seller cannot issue now
+    ├── SESSION     token/tax-device/bureau login problems, the bureau's face check (91400): the seller
+    │               cannot issue now, and must act
     └── FAILED      any other business rejection, with the provider's code and message
     ProviderConfigurationError (outside the tree): bad base URL, wrong credentials, no 接口授权
 
@@ -22,6 +23,7 @@ import httpx
 
 from fapiao.connectors.kingdee.envelope import Reply
 from fapiao.connectors.kingdee.protocol import AUTH_FAILURE, DUPLICATE_CODE
+from fapiao.connectors.kingdee.red_protocol import FACE_CHECK, FACE_CHECK_CODE
 from fapiao.connectors.provider import Outcome, OutcomeKind, ProviderConfigurationError
 from fapiao.connectors.wire import TRANSPORT_KINDS
 
@@ -45,7 +47,8 @@ EXCEPTION_KINDS: dict[type[Exception], OutcomeKind | None] = {
 }
 
 _RATE_LIMIT = ("频繁", "限流", "rate limit", "too many")
-_SESSION = ("税控", "税盘", "ukey", "电子税局", "税局账号", "乐企", "未登录", "登录失效", "扫码认证", "人脸", "身份认证")
+_SESSION = ("税控", "税盘", "ukey", "电子税局", "税局账号", "乐企", "未登录", "登录失效", "扫码认证", "人脸", "身份认证",
+            FACE_CHECK)
 _TOKEN = ("access_token", "token过期", "token失效", "token无效")
 
 
@@ -115,6 +118,6 @@ def classify(status: int, reply: Reply | None, idempotent: bool = False) -> Outc
     text = reply.message.lower()
     if any(marker in text for marker in _RATE_LIMIT):
         return Outcome(RETRYABLE, code=code, message=message)
-    if is_auth_failure(reply) or any(marker in text for marker in _SESSION):
+    if reply.code == FACE_CHECK_CODE or is_auth_failure(reply) or any(marker in text for marker in _SESSION):
         return Outcome(OutcomeKind.SESSION, code=code, message=message)
     return Outcome(OutcomeKind.FAILED, code=code, message=message)

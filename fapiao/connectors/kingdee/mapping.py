@@ -18,8 +18,8 @@ from fapiao.connectors.kingdee.protocol import BILL_PUSH, OPEN
 from fapiao.connectors.provider import Outcome, OutcomeKind
 from fapiao.schemas.records import InvoiceInfo, InvoiceRequest, Line
 
-__all__ = ["DIGITAL_TYPES", "BILL_TYPES", "interface_for", "open_data", "bill_push_data", "query_data",
-           "to_decimal", "invoice_info", "query_outcome"]
+__all__ = ["DIGITAL_TYPES", "BILL_TYPES", "interface_for", "compact", "open_data", "bill_push_data", "query_data",
+           "to_decimal", "first_text", "invoice_info", "query_item", "query_outcome"]
 
 DIGITAL_TYPES = {"digital_special": "01", "digital_normal": "02"}
 BILL_TYPES = {"special": "004", "normal": "007", "roll": "025", "electronic_normal": "026",
@@ -39,12 +39,13 @@ def interface_for(request: InvoiceRequest) -> str:
     raise ValueError(f"Kingdee cannot issue invoice_type {request.invoice_type!r}")
 
 
-def _compact(fields: Mapping[str, Any]) -> dict[str, Any]:
+def compact(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields that have a value: Kingdee reads an empty string as a value given."""
     return {key: value for key, value in fields.items() if value is not None and value != ""}
 
 
 def _line(line: Line, index: int, properties: Mapping[str, str]) -> dict[str, Any]:
-    return _compact({
+    return compact({
         "lineProperty": properties[line.kind], "billSourceId": str(index), "goodsCode": line.goods_id,
         "goodsName": line.name, "revenueCode": line.tax_code, "specification": line.specification,
         "units": line.unit, "quantity": line.quantity, "price": line.unit_price, "amount": line.amount,
@@ -70,7 +71,7 @@ def _common(request: InvoiceRequest) -> dict[str, Any]:
 
 def open_data(request: InvoiceRequest) -> dict[str, Any]:
     """ALLE.INVOICE.OPEN `data` for a 数电 request."""
-    return _compact({
+    return compact({
         "serialNo": request.serial, "invoiceType": DIGITAL_TYPES[request.invoice_type], "invoiceProperty": "0",
         **_common(request),
         "invoiceDetail": [_line(line, i, _OPEN_LINE) for i, line in enumerate(request.lines, 1)],
@@ -79,14 +80,14 @@ def open_data(request: InvoiceRequest) -> dict[str, Any]:
 
 def bill_push_data(request: InvoiceRequest) -> dict[str, Any]:
     """BILL.PUSH `data` for a tax-device or 电子 request; our serial is the billNo."""
-    return _compact({
+    return compact({
         "billNo": request.serial, "invoiceType": BILL_TYPES[request.invoice_type], **_common(request),
         "billDetail": [_line(line, i, _BILL_LINE) for i, line in enumerate(request.lines, 1)],
     })
 
 
 def query_data(request: InvoiceRequest) -> dict[str, Any]:
-    return _compact({"serialNo": request.serial, "sellerTaxpayerId": request.seller.tax_id})
+    return compact({"serialNo": request.serial, "sellerTaxpayerId": request.seller.tax_id})
 
 
 def to_decimal(value: Any) -> Decimal | None:
@@ -99,7 +100,8 @@ def to_decimal(value: Any) -> Decimal | None:
         return None
 
 
-def _text(item: Mapping[str, Any], *keys: str) -> str | None:
+def first_text(item: Mapping[str, Any], *keys: str) -> str | None:
+    """The first of `keys` with a non-empty value, as text."""
     for key in keys:
         if item.get(key) not in (None, ""):
             return str(item[key])
@@ -109,19 +111,29 @@ def _text(item: Mapping[str, Any], *keys: str) -> str | None:
 def invoice_info(item: Mapping[str, Any]) -> InvoiceInfo:
     """An issued invoice as a query answer or callback item describes it."""
     return InvoiceInfo(
-        number=_text(item, "invoiceNum"), code=_text(item, "invoiceCode"),
-        issued_at=_text(item, "invoiceDate"),
-        pdf_url=_text(item, "invoiceFileUrl", "invoicePdfFileUrl"), ofd_url=_text(item, "ofdFileUrl"),
-        xml_url=_text(item, "xmlFileUrl", "invoiceXmlFileUrl"),
+        number=first_text(item, "invoiceNum"), code=first_text(item, "invoiceCode"),
+        issued_at=first_text(item, "invoiceDate"),
+        pdf_url=first_text(item, "invoiceFileUrl", "invoicePdfFileUrl"), ofd_url=first_text(item, "ofdFileUrl"),
+        xml_url=first_text(item, "xmlFileUrl", "invoiceXmlFileUrl"),
         total_amount=to_decimal(item.get("totalAmount")), total_tax=to_decimal(item.get("totalTaxAmount")),
     )
 
 
+def query_item(data: Any) -> Any:
+    """The one invoice of an ALLE.INVOICE.QUERY `data` (some answers wrap it in a list); None when empty."""
+    if isinstance(data, list):
+        return data[0] if data else None
+    return data or None
+
+
 def query_outcome(data: Any) -> Outcome:
-    """ALLE.INVOICE.QUERY's `data` as an Outcome: 0 ISSUED, 2 PENDING, 4 FAILED; empty: NOT_FOUND."""
-    if isinstance(data, list):  # some answers wrap the one invoice in a list
-        data = data[0] if data else None
-    if not data:
+    """ALLE.INVOICE.QUERY's `data` as an Outcome: 0 ISSUED, 2 PENDING, 4 FAILED; empty: NOT_FOUND.
+
+    A red's answer reads the same (invoiceProperty "1", negative totals): its totals are kept as they are,
+    so that adopting it compares them with the red request's own negative totals.
+    """
+    data = query_item(data)
+    if data is None:
         return Outcome(OutcomeKind.NOT_FOUND)
     if not isinstance(data, Mapping):
         return Outcome(OutcomeKind.RETRYABLE, message=f"unreadable query answer: {type(data).__name__}")
@@ -130,5 +142,5 @@ def query_outcome(data: Any) -> Outcome:
     if kind is OutcomeKind.ISSUED:
         return Outcome(kind, code=status, invoice=invoice_info(data))
     if kind is OutcomeKind.FAILED:
-        return Outcome(kind, code=status, message=_text(data, "issueErrorMessage") or "开票失败")
+        return Outcome(kind, code=status, message=first_text(data, "issueErrorMessage") or "开票失败")
     return Outcome(kind, code=status or None)

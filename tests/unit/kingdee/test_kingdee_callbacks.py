@@ -89,3 +89,40 @@ def test_5_1_03_by_bill_with_mixed_items() -> None:
 def test_malformed(body: bytes) -> None:
     with pytest.raises(MalformedCallback):
         _parse(body)
+
+
+# 2.1.02 for a red (interfaceCode INVOICE.RED): the red's serial, its negative totals, and its form.
+
+RED = {"serialNo": "RED-0002", "invoiceNum": "24952000000028799999", "invoiceProperty": "1",
+       "invoiceDate": "2024-03-12 09:00:00", "invoiceType": "01", "totalAmount": Decimal("-40.00"),
+       "totalTaxAmount": Decimal("-5.20"), "includeTaxAmount": Decimal("-45.20"),
+       "originalInvoiceNumber": "24952000000028787793", "originalIssueTime": "2024-03-11 12:06:51",
+       "redInfoBillNo": "44011222071003100064", "govRedConfirmBillUuid": "a35494ab1e7f49e59ae30be9ac321cb5",
+       "redConfirmBillStatus": "01", "ofdFileUrl": "https://x/red.ofd",
+       "invoiceDetail": [{"seq": 1, "detailRowNo": 1, "amount": Decimal("-40.00"), "taxAmount": Decimal("-5.20")}]}
+
+
+@pytest.mark.parametrize("password", [None, "synthetic-key"])
+def test_2_1_02_red_issued(password: str | None) -> None:
+    [facts] = _parse(_body(DataCodec(password).encode(RED), interfaceCode="INVOICE.RED"), password)
+    assert facts.serial == "RED-0002" and facts.outcome.kind is OutcomeKind.ISSUED
+    invoice = facts.outcome.invoice
+    assert invoice is not None and invoice.number == "24952000000028799999" and invoice.ofd_url == "https://x/red.ofd"
+    assert (invoice.total_amount, invoice.total_tax) == (Decimal("-40.00"), Decimal("-5.20"))
+    form = facts.outcome.form
+    assert form is not None and (form.number, form.uuid, form.status) == (
+        "44011222071003100064", "a35494ab1e7f49e59ae30be9ac321cb5", "01")
+
+
+def test_2_1_02_red_refused_for_its_form() -> None:
+    item = {**RED, "invoiceNum": "", "redConfirmBillStatus": "05",
+            "issueErrorMessage": "开票失败, 当前红字发票确认单状态为：作废（销方录入购方否认）"}
+    [facts] = _parse(_body(DataCodec().encode(item), return_code="9999", interfaceCode="INVOICE.RED"))
+    assert facts.serial == "RED-0002" and facts.outcome.kind is OutcomeKind.FAILED
+    assert facts.outcome.code == "9999" and facts.outcome.message == item["issueErrorMessage"]
+    assert facts.outcome.form is not None and facts.outcome.form.status == "05"
+
+
+def test_a_blue_callback_names_no_form() -> None:
+    [facts] = _parse(_body(DataCodec().encode({**ISSUED, "redInfoBillNo": "", "govRedConfirmBillUuid": ""})))
+    assert facts.outcome.form is None

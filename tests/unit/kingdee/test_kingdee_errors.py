@@ -81,6 +81,9 @@ def _reply(code: str, message: str, success: bool = False) -> Reply:
     (200, _reply("401", "未进行接口授权"), OutcomeKind.SESSION),
     (200, _reply("1", "税控设备不在线"), OutcomeKind.SESSION),
     (200, _reply("1", "电子税局登录失效,请扫码认证"), OutcomeKind.SESSION),
+    (200, _reply("91400", "请完成身份核验"), OutcomeKind.SESSION),  # the bureau's face check, by its code
+    (200, _reply("9999", "扫脸认证已超时"), OutcomeKind.SESSION),  # ... or by its text
+    (200, _reply("9999", "没有可红冲的金额"), OutcomeKind.FAILED),
     (200, _reply("1", "请求过于频繁"), OutcomeKind.RETRYABLE),
     (429, None, OutcomeKind.RETRYABLE),
     (502, None, OutcomeKind.RETRYABLE),
