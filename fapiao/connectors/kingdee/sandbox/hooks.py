@@ -2,7 +2,8 @@
 
     GET  /_sandbox/stats                        the counts of `Ledger.stats` (never issued twice, never over-flushed)
     POST /_sandbox/expire-tokens                every token handed out is void (未进行接口授权 next time)
-    POST /_sandbox/clock        {advance_s}     the business clock moves forward; forms past their deadline lapse (07)
+    POST /_sandbox/clock        {advance_s}     the business clock moves forward (answers {now}); forms past
+                                                their deadline lapse (07)
     POST /_sandbox/forms        {invoiceNum, redReason?, invoiceDetail?}
                                                 the buyer raises a form (03) against one of our blues
     POST /_sandbox/forms/{number}/buyer  {answer: confirm|refuse|silent}
@@ -64,7 +65,7 @@ class Hooks:
             raise web.HTTPBadRequest(text="advance_s: seconds, not negative")
         self.sandbox.clock.advance(float(seconds))
         self.sandbox.carry_out(self.sandbox.desk.sweep())
-        return json_response({"offset_s": self.sandbox.clock.offset_s, "now": written(self.sandbox.clock.now())})
+        return json_response({"now": written(self.sandbox.clock.now())})
 
     async def raise_form(self, request: web.Request) -> web.Response:
         body = await _body(request)
