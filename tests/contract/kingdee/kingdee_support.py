@@ -27,6 +27,10 @@ from fapiao.schemas.records import InvoiceRequest
 from fapiao.schemas.requests import parse_request
 from fapiao.settings import load
 
+# The red-letter interfaceCodes, as docs/red-letter.md names them
+APPLY, RED, REVOKE, CONFIRM, FORMS = ("REDCONFIRMBILL.APPLY", "ALLE.INVOICE.RED", "REDCONFIRMBILL.REVOKE",
+                                      "REDCONFIRMBILL.CONFIRM", "ALLE.REDCONFIRMBILL.QUERY")
+
 
 class Sandbox(SandboxProcess):
     """One `fapiao sandbox kingdee` subprocess."""
@@ -99,11 +103,12 @@ class OpenApi:
 
     async def invoice(self, serial: str) -> dict[str, Any] | None:
         """ALLE.INVOICE.QUERY by serialNo."""
-        return await self.ok(QUERY, {"serialNo": serial, "sellerTaxpayerId": SELLER_TAX_ID})  # type: ignore[no-any-return]
+        found: dict[str, Any] | None = await self.ok(QUERY, {"serialNo": serial, "sellerTaxpayerId": SELLER_TAX_ID})
+        return found
 
     async def form(self, number: str) -> dict[str, Any] | None:
         """ALLE.REDCONFIRMBILL.QUERY by redInfoBillNo: the one item, or None."""
-        found = await self.ok("ALLE.REDCONFIRMBILL.QUERY", {"taxpayerId": SELLER_TAX_ID, "redInfoBillNo": number,
+        found = await self.ok(FORMS, {"taxpayerId": SELLER_TAX_ID, "redInfoBillNo": number,
                                                             "identity": "0"})
         return found["dataList"][0] if found["dataList"] else None
 
@@ -224,6 +229,7 @@ def red_line(seq: int, amount: str, tax: str, quantity: str | None = None, price
 
 
 WHOLE = [red_line(1, "100.00", "6.00", "4", "25.00"), red_line(2, "100.00", "13.00", "2", "50.00")]
+HALF_OF_LINE_1 = [red_line(1, "50.00", "3.00", "2", "25.00")]
 
 
 def apply_data(order_no: str, blue_number: str, reason: str, lines: list[Any] | None = None) -> dict[str, Any]:

@@ -16,12 +16,11 @@ from fapiao.connectors.kingdee import KingdeeProvider
 from fapiao.connectors.kingdee.errors import classify
 from fapiao.connectors.provider import OutcomeKind
 
-from kingdee_support import (OpenApi, Receiver, Sandbox, apply_data, issue_blue, new_serial, red_data, red_line)
+from kingdee_support import (APPLY, HALF_OF_LINE_1, RED, REVOKE, OpenApi, Receiver, Sandbox, apply_data, issue_blue,
+                             new_serial, red_data)
 
 ApiFactory = Callable[..., OpenApi]
 ProviderFactory = Callable[..., KingdeeProvider]
-APPLY, RED, REVOKE = "REDCONFIRMBILL.APPLY", "ALLE.INVOICE.RED", "REDCONFIRMBILL.REVOKE"
-HALF_OF_LINE_1 = [red_line(1, "50.00", "3.00", "2", "25.00")]
 AES = "synthetic-key"
 
 

@@ -16,17 +16,14 @@ import pytest
 from fapiao.connectors.kingdee import KingdeeCallbacks, KingdeeProvider
 from fapiao.connectors.provider import OutcomeKind
 
-from kingdee_support import (SELLER_TAX_ID, WHOLE, OpenApi, Receiver, Sandbox, apply_data, issue_blue, new_serial,
-                             red_data, red_line)
+from kingdee_support import (APPLY, CONFIRM, FORMS, HALF_OF_LINE_1, RED, REVOKE, SELLER_TAX_ID, OpenApi, Receiver,
+                             Sandbox, apply_data, issue_blue, new_serial, red_data, red_line)
 
 ApiFactory = Callable[..., OpenApi]
 ProviderFactory = Callable[..., KingdeeProvider]
-APPLY, RED, REVOKE, CONFIRM, FORMS = ("REDCONFIRMBILL.APPLY", "ALLE.INVOICE.RED", "REDCONFIRMBILL.REVOKE",
-                                      "REDCONFIRMBILL.CONFIRM", "ALLE.REDCONFIRMBILL.QUERY")
 NOTHING_LEFT = "没有可红冲的金额"
 NO_PARTIAL = "红冲原因为开票有误时不允许部分红冲"
 STATE_REFUSAL = "开票失败, 当前红字发票确认单状态为："
-HALF_OF_LINE_1 = [red_line(1, "50.00", "3.00", "2", "25.00")]
 
 
 @pytest.fixture(scope="module")
@@ -68,9 +65,9 @@ async def test_a_a_direct_red_of_an_unused_blue_is_issued_at_once_and_takes_the_
         Decimal("-200.00"), Decimal("-19.00"), Decimal("-219.00"))
     assert red["originalInvoiceNumber"] == number and red["redConfirmBillStatus"] == "01"
     assert re.fullmatch(r"\d{20}", red["redInfoBillNo"]) and re.fullmatch(r"[0-9a-f]{32}", red["govRedConfirmBillUuid"])
-    assert [(line["originalSeq"], line["amount"], line["taxAmount"], line["quantity"]) for line in red["invoiceDetail"]] \
-        == [(1, Decimal("-100.00"), Decimal("-6.00"), Decimal("-4")), (2, Decimal("-100.00"), Decimal("-13.00"),
-                                                                     Decimal("-2"))]
+    lines = [(line["originalSeq"], line["amount"], line["taxAmount"], line["quantity"])
+             for line in red["invoiceDetail"]]
+    assert lines == [(1, Decimal("-100.00"), Decimal("-6.00"), -4), (2, Decimal("-100.00"), Decimal("-13.00"), -2)]
     [(callback, data)] = await receiver.raw_for(serial)
     assert (callback["interfaceCode"], callback["returnCode"]) == ("INVOICE.RED", "0")
     assert (data["invoiceProperty"], data["invoiceNum"], data["redConfirmBillStatus"]) == ("1", red["invoiceNum"], "01")

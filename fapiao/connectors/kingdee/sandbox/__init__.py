@@ -52,8 +52,8 @@ _SWITCH = click.Choice(["on", "off"])
               help="how REDCONFIRMBILL.APPLY reads redReason 1..4: bureau (1 开票有误) or standard (1 销货退回)")
 @click.option("--used-rate", default=0.0, show_default=True, type=_RATE,
               help="share of blues the buyer already used: their reds need the buyer's confirmation")
-@click.option("--buyer-answer", default="confirm", show_default=True, type=click.Choice(["confirm", "refuse", "silent"]),
-              help="what the simulated buyer answers a form we raised")
+@click.option("--buyer-answer", default="confirm", show_default=True,
+              type=click.Choice(["confirm", "refuse", "silent"]), help="what the simulated buyer answers our forms")
 @click.option("--buyer-delay-s", default=1.0, show_default=True, type=click.FloatRange(min=0),
               help="how long after a form is raised the buyer answers")
 @click.option("--form-deadline-s", default=259200.0, show_default=True, type=click.FloatRange(min=0, min_open=True),

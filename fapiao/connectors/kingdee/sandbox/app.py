@@ -177,8 +177,8 @@ class Sandbox:
         serial = str(data[serial_key(interface)])
         if self.config.reds.dedupe and self.ledger.holds(serial):
             raise Refused(f"流水号重复: {serial}", names.DUPLICATE)
-        remark = str(data.get("remark") or "")
-        used = names.USED in remark or names.UNUSED not in remark and self.dice.used()
+        remark = str(data.get("remark") or "")  # only a 数电 blue can be taken back, so only it has a buyer to roll for
+        used = interface == names.OPEN and (names.USED in remark or names.UNUSED not in remark and self.dice.used())
         return names.ISSUING, serial, Effects(issue=[self.ledger.record(serial, interface, data, used)])
 
     def _apply(self, interface: str, data: dict[str, Any]) -> Outcome:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from fapiao.connectors.kingdee.sandbox import names
@@ -115,7 +116,7 @@ class Ledger:
             self._settle(invoice, number, now)
         return True
 
-    def _settle(self, red: Invoice, number: str, now: Any) -> None:
+    def _settle(self, red: Invoice, number: str, now: datetime) -> None:
         assert red.form is not None and red.take is not None
         self.blues[red.form.blue_number].book.settle(red.form.number, red.take)
         red.form.red_invoice = {"redInvoiceNo": number, "redInvoiceDate": written(now),
