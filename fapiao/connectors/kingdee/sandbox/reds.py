@@ -114,7 +114,9 @@ class Desk:
     def confirm(self, data: dict[str, Any]) -> Effects:
         """2.1.09 (qrlx Y/N): the seller answers a form the buyer raised (03) → 04 / 06."""
         form = self._answerable(data, ("Y", "N"))
-        if data.get("taxNo") != form.seller.tax_id or form.status != "03":
+        if data.get("taxNo") != form.seller.tax_id:
+            raise Refused("只有销方可以确认购方录入的红字确认单")
+        if form.status != "03":
             raise Refused(f"当前红字确认单状态为：{form.status_name}，不允许确认")
         return self._confirmed(form) if data["qrlx"] == "Y" else self._end(form, "06")
 
