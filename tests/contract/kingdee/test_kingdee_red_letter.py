@@ -351,7 +351,7 @@ async def test_i_a_blue_taken_back_whole_has_nothing_left(provider: KingdeeProvi
 # (j) reason codes -------------------------------------------------------------------------------------
 
 async def test_j_apply_reasons_follow_the_chosen_numbering(
-        sandboxes: Callable[..., Sandbox], provider_factory: ProviderFactory, api_factory: ApiFactory,
+        sandbox: Sandbox, sandboxes: Callable[..., Sandbox], provider_factory: ProviderFactory, api_factory: ApiFactory,
         provider: KingdeeProvider, api: OpenApi) -> None:
     standard = sandboxes("--issue-delay-ms", "50", "--apply-reasons", "standard")
     for target, client, error, returned in [(api, provider, "1", "2"),
@@ -360,6 +360,7 @@ async def test_j_apply_reasons_follow_the_chosen_numbering(
         assert NO_PARTIAL in await refused(target, APPLY, apply_data(new_serial("KDR"), number, error, HALF_OF_LINE_1))
         form = await target.ok(APPLY, apply_data(new_serial("KDR"), number, returned, HALF_OF_LINE_1))
         assert (await target.form(form["redInfoBillNo"]) or {})["redReason"] == "02"  # 销货退回, either way
+    assert (sandbox.stats()["apply_reasons"], standard.stats()["apply_reasons"]) == ("bureau", "standard")
     _, number = await issue_blue(provider)
     assert "1、2、3、4" in await refused(api, APPLY, apply_data(new_serial("KDR"), number, "02"))
     blue, number = await issue_blue(provider)

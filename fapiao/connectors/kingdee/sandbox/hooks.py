@@ -53,7 +53,7 @@ class Hooks:
 
     async def stats(self, request: web.Request) -> web.Response:
         self.sandbox.carry_out(self.sandbox.desk.sweep())
-        return json_response(self.sandbox.ledger.stats())
+        return json_response(self.sandbox.ledger.stats(apply_reasons=self.sandbox.config.reds.apply_reasons))
 
     async def expire_tokens(self, request: web.Request) -> web.Response:
         self.sandbox.tokens.expire_all()

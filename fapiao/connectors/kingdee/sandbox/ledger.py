@@ -149,10 +149,11 @@ class Ledger:
             data.update(invoice.form.ids())
         return data
 
-    def stats(self) -> dict[str, Any]:
+    def stats(self, **settings: Any) -> dict[str, Any]:
+        """`/_sandbox/stats`, with `settings` the sandbox reports as they are (e.g. the reason table in force)."""
         pending = sum(1 for invoice in self.invoices.values() if invoice.status == "2")
         return issuance_stats(
             self.submissions_per_serial, self.issued_per_serial, self.requests, self.callbacks, self.faults,
-            dedupe=self.dedupe, held=len(self.invoices), pending=pending,
+            dedupe=self.dedupe, held=len(self.invoices), pending=pending, **settings,
             forms=dict(Counter(form.status for form in self.forms.values())), red_issued=self.red_issued,
             over_flushed=sorted(number for number, blue in self.blues.items() if blue.book.over()))
