@@ -47,10 +47,6 @@ class Blue:
     book: BlueBook
 
     @property
-    def number(self) -> str:
-        return str(self.invoice.data["invoiceNum"])
-
-    @property
     def used(self) -> bool:
         return self.invoice.used
 

@@ -54,7 +54,6 @@ PRICE_ERROR = "明细金额误差超过±0.01"
 TAX_ERROR = "税额误差超过±0.06"
 ISSUE_TIME_REQUIRED = "originalIssueTime开红字普票时, 且发票云不存在该蓝票时必填"
 FORM_STATE_REFUSAL = "开票失败, 当前红字发票确认单状态为："  # + the status name
-CALLBACK_ACK = "回调成功"
 
 # 红字确认单 statuses (redConfirmBillStatus), with the names the bureau gives them
 FORM_STATUS = {
