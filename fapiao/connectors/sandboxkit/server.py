@@ -76,7 +76,7 @@ class Background:
 
 
 def issuance_stats(submissions_per_serial: Counter[str], issued_per_serial: Counter[str], requests: Counter[str],
-                   callbacks: Counter[str], faults: Counter[str], *, dedupe: bool, **held: int) -> dict[str, Any]:
+                   callbacks: Counter[str], faults: Counter[str], *, dedupe: bool, **held: Any) -> dict[str, Any]:
     """What `/_sandbox/stats` reports: the oracle of "never issued twice", counted by the provider's side.
 
     - `submissions_per_serial`: submissions the sandbox accepted, per serial (with `--dedupe off` a serial
@@ -84,7 +84,9 @@ def issuance_stats(submissions_per_serial: Counter[str], issued_per_serial: Coun
     - `issued_per_serial`: invoices that came into existence, per serial; `duplicates` counts the serials
       with more than one, the number that must stay 0 whatever the client does;
     - `faults`: the faults that fired (answered 503, answers held past the timeout, callbacks dropped or
-      sent twice, calls refused for an expired token), so a test can check its premises.
+      sent twice, calls refused for an expired token), so a test can check its premises;
+    - `held`: the provider's own further counts, reported as given (e.g. Kingdee's red-letter `forms`,
+      `red_issued` and `over_flushed`).
     """
     return {
         "dedupe": dedupe,

@@ -13,7 +13,7 @@ import pytest
 
 from fapiao.connectors.kingdee import KingdeeProvider
 from fapiao.settings import load
-from kingdee_support import Receiver, Sandbox
+from kingdee_support import OpenApi, Receiver, Sandbox
 from sandbox_processes import Started
 
 
@@ -52,3 +52,16 @@ async def provider_factory() -> AsyncIterator[Callable[..., KingdeeProvider]]:
     yield make
     for provider in made:
         await provider.aclose()
+
+
+@pytest.fixture
+async def api_factory() -> AsyncIterator[Callable[..., OpenApi]]:
+    """Envelope callers for a sandbox (red-letter calls built by the test), closed after the test."""
+    made: list[OpenApi] = []
+
+    def make(sandbox: Sandbox, **overrides: Any) -> OpenApi:
+        made.append(OpenApi(sandbox, **overrides))
+        return made[-1]
+    yield make
+    for api in made:
+        await api.aclose()

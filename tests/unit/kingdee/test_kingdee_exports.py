@@ -5,7 +5,9 @@ from __future__ import annotations
 import inspect
 
 import fapiao.connectors.kingdee as kingdee
+from fapiao.connectors.kingdee.protocol import SANDBOX_URL
 from fapiao.connectors.kingdee.sandbox import command
+from fapiao.connectors.kingdee.sandbox.names import DEFAULT_PORT
 from fapiao.connectors.provider import Provider
 from fapiao.settings import load
 
@@ -28,4 +30,9 @@ def test_sandbox_command() -> None:
     options = {param.name for param in command.params}
     assert {"host", "port", "app_id", "app_secret", "account_id", "aes_password", "latency_ms", "fail_rate",
             "timeout_rate", "hang_s", "callback_url", "drop_callback_rate", "duplicate_callback_rate",
-            "token_ttl_s", "issue_delay_ms", "seed"} <= options
+            "token_ttl_s", "issue_delay_ms", "seed", "dedupe", "apply_reasons", "used_rate", "buyer_answer",
+            "buyer_delay_s", "form_deadline_s", "auto_issue_on_confirm", "face_check_rate"} <= options
+
+
+def test_the_sandbox_listens_where_an_unconfigured_client_goes() -> None:
+    assert f"http://127.0.0.1:{DEFAULT_PORT}" == SANDBOX_URL

@@ -1,45 +1,50 @@
-"""Delivery of result callbacks to `--callback-url`, retried the way Kingdee does until it hears 回调成功.
+"""Result callbacks to `--callback-url`, resent the way Kingdee does until the ERP answers 回调成功.
 
-ALLE.INVOICE.OPEN results go out as 2.1.02 数电票回调 (`data` Base64, or AES in AES mode, of the invoice);
-BILL.PUSH results as 5.1.03 按单回调 (`data` a JSON array of items).
+ALLE.INVOICE.OPEN and ALLE.INVOICE.RED results go out as 2.1.02 数电票回调: `{returnCode, returnMsg,
+interfaceCode INVOICE.OPEN | INVOICE.RED, data}` with `data` sealed like every `data` (Base64, or AES);
+returnCode 0 for an invoice issued, 9999 with the reason for one that failed. BILL.PUSH results go out
+as 5.1.03 按单回调, whose `data` is a plain JSON array of items.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import aiohttp
 
-from fapiao.connectors.kingdee.envelope import DataCodec
-from fapiao.connectors.kingdee.protocol import OPEN
-from fapiao.connectors.kingdee.sandbox.state import Ledger
+from fapiao.connectors.kingdee.sandbox import names
+from fapiao.connectors.kingdee.sandbox.codec import DataCodec, from_json, to_json
 from fapiao.connectors.sandboxkit import post_until_acknowledged
-from fapiao.connectors.wire import dumps, loads
+
+__all__ = ["callback_body", "deliver"]
 
 
-def callback_body(invoice: dict[str, Any], codec: DataCodec) -> bytes:
-    item = {key: value for key, value in invoice.items() if key != "interfaceCode"}
-    head = {"returnCode": "0", "returnMsg": "success", "interfaceCode": "INVOICE.OPEN"}
-    if invoice["interfaceCode"] == OPEN:
-        return dumps({**head, "data": codec.encode(item)})
-    control = {"issueBizType": "0", "bizType": "0", "isWarning": False}
-    return dumps({**head, "data": [item], "bizControl": control})
+def callback_body(interface: str, item: dict[str, Any], codec: DataCodec) -> bytes:
+    failed = item.get("invoiceStatus") == "4"
+    head = {"returnCode": names.REFUSED if failed else names.OK,
+            "returnMsg": item.get("issueErrorMessage") if failed else "success",
+            "interfaceCode": names.CALLBACK_RED if interface == names.RED else names.CALLBACK_OPEN}
+    if interface == names.BILL_PUSH:
+        control = {"issueBizType": "0", "bizType": "0", "isWarning": False}
+        return to_json({**head, "data": [item], "bizControl": control}).encode()
+    return to_json({**head, "data": codec.seal(item)}).encode()
 
 
-def _acknowledged(status: int, body: bytes) -> bool:
-    """Kingdee stops resending only on a 2xx whose JSON says `success: true` (回调成功)."""
+def _acknowledged(status: int, reply: bytes) -> bool:
+    """Kingdee stops resending on a 2xx whose JSON says `success: true` (回调成功)."""
     try:
-        reply = loads(body)
+        parsed = from_json(reply)
     except ValueError:
         return False
-    return 200 <= status < 300 and isinstance(reply, dict) and reply.get("success") is True
+    return 200 <= status < 300 and isinstance(parsed, dict) and parsed.get("success") is True
 
 
-async def deliver(session: aiohttp.ClientSession, url: str, body: bytes, ledger: Ledger) -> None:
+async def deliver(session: aiohttp.ClientSession, url: str, body: bytes, counts: Counter[str]) -> None:
     """POST until acknowledged; counts `sent`, every `failed_attempts`, and `gave_up`."""
 
     def failed(attempt: int) -> None:
-        ledger.callbacks["failed_attempts"] += 1
+        counts["failed_attempts"] += 1
 
     delivered = await post_until_acknowledged(session, url, body, _acknowledged, failed)
-    ledger.callbacks["sent" if delivered else "gave_up"] += 1
+    counts["sent" if delivered else "gave_up"] += 1
