@@ -6,6 +6,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sandbox_bodies import SERIAL, item, pos, stay_open, subscribe
 
 from fapiao.connectors.yipiaoyun.sandbox import protocol
@@ -111,3 +113,34 @@ def test_pos_refusals(body: dict[str, Any], answer: tuple[int, str]) -> None:
 def test_pos_draft_is_one_default_goods_line_under_the_order_number() -> None:
     assert read("pos", pos()) == Draft(SERIAL, "pos", "ce", (), (SERIAL,), (Line("*默认商品*", 6, Decimal("24.80")),),
                                        protocol.ISSUED)
+
+
+_json = st.recursive(st.none() | st.booleans() | st.integers() | st.decimals(allow_nan=False) | st.text(max_size=5),
+                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+                     max_leaves=8)
+_PATHS = [(key,) for key in {**stay_open(payee="王五", autoDeal=True), **pos()}] + [
+    ("orderList", 0, key) for key in stay_open()["orderList"][0]] + [
+    ("orderList", 0, "items", 0, key) for key in item(identifier="ZSF0000001")]
+
+
+def _put(body: Any, path: tuple[Any, ...], value: Any) -> None:
+    """Put `value` at `path` in `body`, where the path still leads through its dicts and lists."""
+    *steps, last = path
+    for step in steps:
+        try:
+            body = body[step]
+        except (KeyError, IndexError, TypeError):
+            return
+    if isinstance(body, dict):
+        body[last] = value
+
+
+@given(st.lists(st.tuples(st.sampled_from(_PATHS), _json), min_size=1, max_size=3), st.sampled_from(["stay_open", "pos"]))
+def test_any_json_in_any_field_is_an_answer_never_a_crash(changes: list[tuple[tuple[Any, ...], Any]], kind: str) -> None:
+    body = pos() if kind == "pos" else stay_open()
+    for path, value in changes:
+        _put(body, path, value)
+    try:
+        read(kind, body)
+    except Refused as refused:
+        assert refused.answer.code in (-1, 4002, 5001)

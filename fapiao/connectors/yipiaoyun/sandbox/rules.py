@@ -95,7 +95,7 @@ def _money(value: Any, what: str) -> Decimal:
 
 def _pos(body: Mapping[str, Any]) -> Draft:
     terminal = body.get("accessKey")
-    if terminal not in POS_TERMINALS:
+    if not isinstance(terminal, str) or terminal not in POS_TERMINALS:
         raise Refused(protocol.NO_STORE)
     if body.get("accessSecret") != POS_TERMINALS[terminal]:
         raise _refuse("激活码无效")
@@ -140,7 +140,9 @@ def _application(kind: str, body: Mapping[str, Any]) -> Draft:
 
 def _store(body: Mapping[str, Any]) -> None:
     store_no, store_id = body.get("storeNo"), body.get("storeId")
-    if (store_no is not None and store_no not in STORES) or (store_id is not None and store_id not in STORE_IDS):
+    if store_no is not None and (not isinstance(store_no, str) or store_no not in STORES):
+        raise Refused(protocol.NO_STORE)
+    if store_id is not None and (type(store_id) is not int or store_id not in STORE_IDS):
         raise Refused(protocol.NO_STORE)
 
 
@@ -156,7 +158,7 @@ def _purchaser(body: Mapping[str, Any], invoice_type: str, title_type: int) -> N
 
 
 def _people(body: Mapping[str, Any]) -> None:
-    named = [body[role] for role in ("ticketHolder", "payee", "reviewer") if body.get(role)]
+    named = [str(body[role]) for role in ("ticketHolder", "payee", "reviewer") if body.get(role)]
     if named and not body.get("ticketHolder"):
         raise _refuse("只填一人时须为开票人")
     if len(set(named)) != len(named):
@@ -179,9 +181,10 @@ def _line(item: Mapping[str, Any]) -> Line:
         if _money(item["unitPrice"], "单价") * _money(item["quantity"], "数量") != total:
             raise _refuse("总价不等于单价*数量")
     if "identifier" in item:
-        if item["identifier"] not in GOODS:
+        identifier = item["identifier"]
+        if not isinstance(identifier, str) or identifier not in GOODS:
             raise Refused(protocol.UNKNOWN_GOODS)
-        name, rate = GOODS[item["identifier"]]
+        name, rate = GOODS[identifier]
         return Line(name, rate, total)
     if not item.get("name") or not TAX_CODE.fullmatch(str(item.get("taxTypeNo") or "")):
         raise Refused(protocol.BAD_TAX_CODE)
