@@ -6,7 +6,7 @@ import json
 import statistics
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import httpx
 from confluent_kafka import Producer
@@ -64,10 +64,12 @@ def _records_moved(web_url: str) -> float:
                if line.startswith(("fapiao_records_in_total{", "fapiao_records_out_total{")))
 
 
-def run_benchmark(settings: Settings, workdir: Path, count: int, latency_ms: int, provider: str,
-                  rate: float = 0.0, progress: Callable[[int], None] | None = None,
-                  warmup: int = WARMUP) -> dict[str, Any]:
+def run_benchmark(settings: Settings, workdir: Path, count: int, provider: str, rate: float = 0.0,
+                  progress: Callable[[int], None] | None = None, warmup: int = WARMUP,
+                  sandbox_options: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Publish `count` valid requests (paced at `rate`/s when given), wait for every result, measure.
+
+    `sandbox_options` (`fapiao.connectors.sandbox_options`, by key) go to the sandboxes, `latency_ms` among them.
 
     First `warmup` other requests go through and are answered, untimed: the first records of a fresh
     stack pay for connections, metadata, an idempotent producer id and first-time code paths, and on
@@ -75,8 +77,8 @@ def run_benchmark(settings: Settings, workdir: Path, count: int, latency_ms: int
     """
     providers = ("kingdee", "yipiaoyun") if provider == "mixed" else (provider,)
     # Production timings, not the demo's: a benchmark must not measure a demo's eager rechecks.
-    options = StackOptions(providers=providers, sandbox_args=("--latency-ms", str(latency_ms)), env=BENCH_ENV,
-                           demo_timings=False)
+    sandbox_options = sandbox_options or {}
+    options = StackOptions(providers=providers, sandbox_options=sandbox_options, env=BENCH_ENV, demo_timings=False)
     results = topic_name(settings.topic_prefix, "results")
     with Stack(settings, workdir, options) as stack:
         requests = _requests(count, provider, "B")
@@ -111,7 +113,7 @@ def run_benchmark(settings: Settings, workdir: Path, count: int, latency_ms: int
         ceiling = consume_produce_rate(stack.bootstrap, count, size, settings.partitions)
         faust_ceiling = faust_move_rate(stack.bootstrap, count, size, settings.partitions)
     per_s = (count - pending) / (finished - started)
-    return {"count": count, "latency_ms": latency_ms, "provider": provider, "rate": rate or None,
+    return {"count": count, "latency_ms": sandbox_options.get("latency_ms", 0), "provider": provider, "rate": rate or None,
             "invoices_per_s": round(per_s, 1), "p50_ms": round(_percentile(latencies, 0.50), 1),
             "p95_ms": round(_percentile(latencies, 0.95), 1), "p99_ms": round(_percentile(latencies, 0.99), 1),
             "ceiling_per_s": round(ceiling, 1), "ratio": round(per_s / ceiling, 3) if ceiling else None,

@@ -7,6 +7,7 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
@@ -14,20 +15,20 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from fapiao.bench.pipeline import WARMUP, run_benchmark
 from fapiao.commands._common import settings_or_exit
+from fapiao.connectors.sandbox_options import with_sandbox_options
 from fapiao.exceptions import FapiaoStreamError
 
 
 @click.command("bench")
 @click.option("--count", default=5000, show_default=True, type=click.IntRange(1, 1_000_000))
-@click.option("--latency-ms", default=0, show_default=True, type=click.IntRange(0, 60_000),
-              help="provider sandbox answer delay")
 @click.option("--provider", type=click.Choice(["kingdee", "yipiaoyun", "mixed"]), default="yipiaoyun",
               show_default=True)
 @click.option("--rate", default=0.0, type=float, help="publish at this many requests/s [as fast as possible]")
 @click.option("--warmup", default=WARMUP, show_default=True, type=click.IntRange(0, 100_000),
               help="requests sent and answered before the clock starts (connections, first-time code paths)")
 @click.option("--json", "as_json", is_flag=True, help="end with one JSON object on stdout")
-def command(count: int, latency_ms: int, provider: str, rate: float, warmup: int, as_json: bool) -> None:
+@with_sandbox_options()
+def command(count: int, provider: str, rate: float, warmup: int, as_json: bool, **sandbox_options: Any) -> None:
     """Publish COUNT valid requests through a real stack (embedded broker unless FAPIAO_KAFKA_BOOTSTRAP)
     and measure invoices/s end to end, latency percentiles, worker CPU and RSS, and two consume→produce
     ceilings: a confluent-kafka loop (the broker) and one faust agent (the runtime the worker is built on)."""
@@ -38,8 +39,9 @@ def command(count: int, latency_ms: int, provider: str, rate: float, warmup: int
     try:
         with Progress(*columns, console=console, transient=True) as bar:
             task = bar.add_task("results", total=count)
-            figures = run_benchmark(settings, workdir, count, latency_ms, provider, rate,
-                                    progress=lambda new: bar.advance(task, new), warmup=warmup)
+            figures = run_benchmark(settings, workdir, count, provider, rate,
+                                    progress=lambda new: bar.advance(task, new), warmup=warmup,
+                                    sandbox_options=sandbox_options)
     except FapiaoStreamError as exc:
         console.print(f"[red]bench failed:[/red] {exc}")
         sys.exit(1)

@@ -17,38 +17,13 @@ from rich.text import Text
 
 from fapiao.commands._common import configure_logging, settings_or_exit
 from fapiao.connectors.kafka import producer
+from fapiao.connectors.sandbox_options import with_sandbox_options
 from fapiao.connectors.stack import Stack, StackOptions
 from fapiao.connectors.watch import ResultWatcher
 from fapiao.samples import demo_requests, plan_reds, red_requests
 from fapiao.schemas.records import InvoiceResult, Status
 from fapiao.schemas.registry import codec_for
 from fapiao.streams.topics import topic_name
-
-FAULTS = (
-    ("latency-ms", int, 0, "sandbox answer delay"),
-    ("fail-rate", float, 0.0, "share of submissions the sandbox answers 503 (nothing issued)"),
-    ("timeout-rate", float, 0.0, "share of submissions issued but answered too late (in doubt)"),
-    ("drop-callback-rate", float, 0.0, "share of callbacks the sandbox never sends"),
-    ("duplicate-callback-rate", float, 0.0, "share of callbacks the sandbox sends twice"),
-    ("token-ttl-s", int, 7200, "sandbox token lifetime"),
-)
-
-
-def sandbox_args(options: dict[str, Any]) -> list[str]:
-    """The fault options given on the command line, as sandbox arguments."""
-    args: list[str] = []
-    for name, _, default, _ in FAULTS:
-        value = options[name.replace("-", "_")]
-        if value != default:
-            args += [f"--{name}", str(value)]
-    return args
-
-
-def with_fault_options(func: Any) -> Any:
-    for name, kind, default, help_text in reversed(FAULTS):
-        func = click.option(f"--{name}", type=kind, default=default, show_default=True, help=help_text)(func)
-    return func
-
 
 def summary(requests: list[dict[str, Any]], results: dict[str, InvoiceResult], duplicates: int,
             seconds: float) -> dict[str, Any]:
@@ -121,9 +96,10 @@ def publish(out: Any, prefix: str, requests: list[dict[str, Any]]) -> None:
 @click.option("--deadline-s", default=None, type=float, help="give up waiting after this long [120 + count/5]")
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="where process logs go [a temporary folder]")
-@with_fault_options
+# The sandboxes would issue a serial sent twice, so `duplicates_issued` shows what the pipeline itself would do.
+@with_sandbox_options(dedupe="off")
 def command(count: int, provider: str, as_json: bool, deadline_s: float | None, workdir: Path | None,
-            **faults: Any) -> None:
+            **sandbox_options: Any) -> None:
     """Start broker, sandboxes, gateway and worker; issue COUNT sample requests; show every outcome.
 
     A few requests are invalid on purpose and must come back rejected with a reason. Once the blues are
@@ -141,7 +117,7 @@ def command(count: int, provider: str, as_json: bool, deadline_s: float | None, 
     configure_logging(settings, path=workdir / "logs" / "demo.log")  # librdkafka's lines too, off the terminal
     deadline = deadline_s or 120 + count / 5
     with console.status("starting broker, sandboxes, gateway and worker…"):
-        stack = Stack(settings, workdir, StackOptions(providers=providers, sandbox_args=sandbox_args(faults))).start()
+        stack = Stack(settings, workdir, StackOptions(providers=providers, sandbox_options=sandbox_options)).start()
     try:
         console.print(f"stack up: broker {stack.bootstrap}, gateway {stack.gateway_url}, logs in {workdir}/logs")
         started = time.monotonic()

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from fapiao.commands._common import configure_logging, settings_or_exit
-from fapiao.commands.demo import sandbox_args, with_fault_options
+from fapiao.connectors.sandbox_options import with_sandbox_options
 from fapiao.connectors.stack import Stack, StackOptions
 from fapiao.streams.topics import topic_name
 
@@ -33,8 +33,8 @@ kcat 1.7 (librdkafka 2.0.2, ApiVersions). See docs/operations.md. Ctrl-C stops."
 @click.command("up")
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="where process logs go [a temporary folder]")
-@with_fault_options
-def command(workdir: Path | None, **faults: Any) -> None:
+@with_sandbox_options()
+def command(workdir: Path | None, **sandbox_options: Any) -> None:
     """Run the whole system on this machine until Ctrl-C (or SIGTERM)."""
     settings = settings_or_exit()
     console = Console()
@@ -46,7 +46,7 @@ def command(workdir: Path | None, **faults: Any) -> None:
     # The console shows personal data: without a token of the operator's, this run makes one and shows it.
     made_token = None if settings.console_token else secrets.token_urlsafe(24)
     with console.status("starting…"):
-        stack = Stack(settings, workdir, StackOptions(sandbox_args=sandbox_args(faults), demo_timings=False)).start()
+        stack = Stack(settings, workdir, StackOptions(sandbox_options=sandbox_options, demo_timings=False)).start()
     try:
         with console.status("starting the console…"):
             stack.start_console(made_token)

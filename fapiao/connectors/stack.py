@@ -14,18 +14,19 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 from urllib.parse import urlencode
 
 import httpx
 
 from fapiao.connectors.broker import EmbeddedBroker, free_port
 from fapiao.connectors.kafka import create_topics, wait_for_broker
+from fapiao.connectors.sandbox_options import sandbox_args, worker_env
 from fapiao.exceptions import FapiaoStreamError
 from fapiao.settings import Settings
 from fapiao.streams.topics import all_topics
 
-__all__ = ["Stack", "StackOptions", "Process", "FAPIAO"]
+__all__ = ["Stack", "StackOptions", "Process", "FAPIAO", "duplicates"]
 
 FAPIAO = [sys.executable, "-m", "fapiao"]
 
@@ -87,7 +88,9 @@ class Process:
 @dataclass
 class StackOptions:
     providers: Sequence[str] = ("kingdee", "yipiaoyun")
-    sandbox_args: Sequence[str] = ()  # fault options passed to every sandbox
+    # `fapiao.connectors.sandbox_options` values by key: each goes only to the sandboxes that take it
+    sandbox_options: Mapping[str, Any] = field(default_factory=dict)
+    sandbox_args: Sequence[str] = ()  # further arguments for every sandbox, as they are
     env: Mapping[str, str] = field(default_factory=dict)  # extra FAPIAO_* for worker and gateway
     workers: int = 1
     demo_timings: bool = True
@@ -144,7 +147,9 @@ class Stack:
         if secret and provider in self.settings.gateway_secret_routes:
             callback_url += "?" + urlencode({"token": secret})  # as an operator configures the provider
         self.spawn(f"sandbox-{provider}", ["sandbox", provider, "--host", "127.0.0.1", "--port", str(port),
-                                           "--callback-url", callback_url, *self.options.sandbox_args])
+                                           "--callback-url", callback_url,
+                                           *sandbox_args(self.options.sandbox_options, provider),
+                                           *self.options.sandbox_args])
         self.wait_until_answers(f"sandbox-{provider}", f"{self.sandbox_urls[provider]}/_sandbox/stats")
 
     def start_worker(self, index: int = 0) -> Process:
@@ -156,6 +161,7 @@ class Stack:
         else:
             self.web_urls.append(url)
         process = self.spawn(f"worker-{index}", ["worker"], {
+            **worker_env(self.options.sandbox_options),
             "FAPIAO_WEB_PORT": str(port), "FAPIAO_DATA_DIR": str(self.workdir / f"worker-{index}")})
         self.wait_until_answers(f"worker-{index}", f"{url}/healthz", timeout_s=60)
         return process
@@ -217,7 +223,7 @@ class Stack:
 
     def duplicates_issued(self) -> int:
         """Serials some sandbox issued more than once (the number that must stay 0)."""
-        return sum(int(self.sandbox_stats(p).get("duplicates", 0)) for p in self.sandbox_urls)
+        return duplicates(self.sandbox_stats(p) for p in self.sandbox_urls)
 
     # -- stopping ---------------------------------------------------------------------------------
 
@@ -234,3 +240,8 @@ class Stack:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.stop()
+
+
+def duplicates(stats: Iterable[Mapping[str, Any]]) -> int:
+    """Serials with more than one invoice, by each sandbox's own `issued_per_serial`, summed over sandboxes."""
+    return sum(1 for one in stats for issued in one["issued_per_serial"].values() if issued > 1)

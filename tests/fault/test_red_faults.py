@@ -44,8 +44,7 @@ def test_worker_killed_while_reds_wait_and_race_over_flushes_nothing(tmp_path: P
     run = uuid.uuid4().hex[:6]
     settings = load({k: v for k, v in os.environ.items() if k != "FAPIAO_KAFKA_BOOTSTRAP"}
                     | {"FAPIAO_APP_ID": f"red-fault-{run}"})
-    options = StackOptions(providers=("kingdee",), sandbox_args=("--dedupe", "off"),
-                           provider_args={"kingdee": ("--buyer-delay-s", "4")})
+    options = StackOptions(providers=("kingdee",), sandbox_options={"dedupe": "off", "buyer_delay_s": 4.0})
     with Stack(settings, tmp_path, options) as stack:
         out = producer(stack.bootstrap)
         requests_topic = topic_name(settings.topic_prefix, "requests")

@@ -25,13 +25,12 @@ pytestmark = pytest.mark.integration
 CENT = Decimal("0.01")
 
 
-def start(kafka_bootstrap: str, workdir: Path, sandbox_args: tuple[str, ...] = (),
-          provider_args: dict[str, tuple[str, ...]] | None = None) -> Stack:
+def start(kafka_bootstrap: str, workdir: Path, **sandbox_options: object) -> Stack:
     run = uuid.uuid4().hex[:8]
     settings = load({**os.environ, "FAPIAO_KAFKA_BOOTSTRAP": kafka_bootstrap, "FAPIAO_TOPIC_PREFIX": f"red{run}",
                      "FAPIAO_APP_ID": f"fapiao-red-{run}"})
-    return Stack(settings, workdir, StackOptions(sandbox_args=("--dedupe", "off", *sandbox_args),
-                                                 provider_args=provider_args or {})).start()
+    # --dedupe off: the sandboxes would issue a serial twice, so their counts show what the worker does
+    return Stack(settings, workdir, StackOptions(sandbox_options={"dedupe": "off", **sandbox_options})).start()
 
 
 @pytest.fixture(scope="module")
@@ -166,8 +165,7 @@ def test_a_form_the_buyer_refuses_fails_the_red_and_issues_nothing(stack: Stack)
 
 
 def test_a_silent_buyer_lets_the_form_lapse_and_the_red_fails(kafka_bootstrap: str, tmp_path: Path) -> None:
-    lapsing = start(kafka_bootstrap, tmp_path, provider_args={"kingdee": (
-        "--used-rate", "1", "--buyer-answer", "silent", "--form-deadline-s", "5")})
+    lapsing = start(kafka_bootstrap, tmp_path, used_rate=1.0, buyer_answer="silent", form_deadline_s=5.0)
     try:
         blue = issued_blue(lapsing)
         red = whole(blue)

@@ -1,21 +1,34 @@
-"""The client against the sandbox over real HTTP on loopback: every endpoint, every code, faults, callbacks."""
+"""The client against the sandbox over real HTTP on loopback: every endpoint, every code, faults, callbacks.
+
+The sandbox shares no code with the client (a unit test holds it to that), so where these tests have one
+side check the other (a signature, a price, a code), two independent readings of providers.md agree.
+Tests of faults first note the sandbox's fault counters, then check that the fault they rely on fired.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import re
+import select
+import subprocess
 from dataclasses import replace
 from typing import Callable
 
+import httpx
 import pytest
+from sandbox_processes import FAPIAO, HOST, READY_S
 from yipiaoyun_processes import SECRET, Receiver, Sandbox
 
-from fapiao.connectors import wire
 from fapiao.connectors.provider import Outcome, OutcomeKind, ProviderConfigurationError
 from fapiao.connectors.yipiaoyun import YipiaoyunCallbacks, YipiaoyunProvider
 from fapiao.schemas.records import InvoiceRequest
 
 Make = Callable[..., InvoiceRequest]
+
+
+def _fired(sandbox: Sandbox, fault: str) -> int:
+    return int(sandbox.stats()["faults"].get(fault, 0))
 
 
 async def _eventually(provider: YipiaoyunProvider, request: InvoiceRequest, kind: OutcomeKind) -> Outcome:
@@ -43,6 +56,10 @@ async def test_issue_end_to_end(sandbox_factory: Callable[..., Sandbox], receive
         assert fact.outcome.kind is OutcomeKind.ISSUED and invoice is not None
         assert re.fullmatch(r"\d{8}", invoice.number or "") and re.fullmatch(r"\d{12}", invoice.code or "")
         assert invoice.pdf_url is not None and invoice.pdf_url.startswith(sandbox.url)
+        # The client made tax-inclusive prices of tax-exclusive lines; the sandbox split them again at each rate.
+        assert invoice.total_amount is not None and invoice.total_tax is not None
+        assert invoice.total_amount + invoice.total_tax == request.total_with_tax
+        assert json.loads(body)["data"]["invoiceEntrys"][0]["purchaserName"] == request.buyer.name
         issued = await provider.query(request)
         assert issued.kind is OutcomeKind.ISSUED and issued.invoice.number == invoice.number
         assert sandbox.stats()["issued_per_serial"][request.serial] == 1
@@ -53,11 +70,11 @@ async def test_tampered_callback_fails_verify(sandbox: Sandbox, provider: Yipiao
     request = invoice_request()
     await provider.submit(request)
     [body] = receiver.wait_for(request.serial)
-    signed = wire.loads(body)
+    signed = json.loads(body)
     callbacks = YipiaoyunCallbacks(SECRET)
     assert callbacks.verify(body, {})
-    assert not callbacks.verify(wire.dumps({**signed, "nonceStr": signed["nonceStr"] + "0"}), {})
-    assert not callbacks.verify(wire.dumps({**signed, "sign": "0" * 32}), {})
+    assert not callbacks.verify(json.dumps({**signed, "nonceStr": signed["nonceStr"] + "0"}).encode(), {})
+    assert not callbacks.verify(json.dumps({**signed, "sign": "0" * 32}).encode(), {})
     assert not YipiaoyunCallbacks("another-secret").verify(body, {})
 
 
@@ -68,7 +85,35 @@ async def test_duplicate_application_no(sandbox: Sandbox, provider: YipiaoyunPro
     assert (duplicate.kind, duplicate.code, duplicate.message) == (OutcomeKind.DUPLICATE, "-1", "申请单号重复!")
     await _eventually(provider, request, OutcomeKind.ISSUED)
     stats = sandbox.stats()
-    assert stats["issued_per_serial"][request.serial] == 1 and stats["duplicates"] == 0
+    assert stats["dedupe"] is True and stats["duplicates"] == 0
+    assert stats["submissions_per_serial"][request.serial] == 1 and stats["issued_per_serial"][request.serial] == 1
+
+
+async def test_with_dedupe_off_the_same_serial_is_issued_twice(sandbox_factory: Callable[..., Sandbox],
+                                                               receiver: Receiver, invoice_request: Make) -> None:
+    sandbox = sandbox_factory("--dedupe", "off")
+    async with sandbox.client() as provider:
+        request = invoice_request()
+        assert [(await provider.submit(request)).kind for _ in range(2)] == [OutcomeKind.ACCEPTED] * 2
+        parse = YipiaoyunCallbacks(SECRET).parse
+        numbers = {parse(body, {})[0].outcome.invoice.number for body in receiver.wait_for(request.serial, count=2)}
+        assert len(numbers) == 2  # two invoices, not one callback twice
+        stats = sandbox.stats()
+        assert stats["dedupe"] is False
+        assert stats["submissions_per_serial"][request.serial] == 2 and stats["issued_per_serial"][request.serial] == 2
+        assert stats["duplicates"] >= 1 and stats["resubmitted"] >= 1
+        assert (await provider.query(request)).invoice.number in numbers
+
+
+async def test_with_dedupe_off_a_pos_order_sent_twice_gets_two_links(sandbox_factory: Callable[..., Sandbox],
+                                                                     invoice_request: Make) -> None:
+    sandbox = sandbox_factory("--dedupe", "off")
+    async with sandbox.client() as provider:
+        request = invoice_request(options={"apply_type": "pos", "access_key": "POS001", "access_secret": "ACTIVE001"})
+        links = {(await provider.submit(request)).invoice.h5_url for _ in range(2)}
+        assert len(links) == 2
+        stats = sandbox.stats()
+        assert stats["submissions_per_serial"][request.serial] == 2 and request.serial not in stats["issued_per_serial"]
 
 
 @pytest.mark.parametrize("invoice_type, options, kind, code", [
@@ -142,27 +187,33 @@ async def test_wrong_secret_is_configuration(sandbox: Sandbox, invoice_request: 
 async def test_fail_rate_is_retryable_and_records_nothing(sandbox_factory: Callable[..., Sandbox],
                                                           invoice_request: Make) -> None:
     sandbox = sandbox_factory("--fail-rate", "1.0")
+    fired = _fired(sandbox, "unavailable")
     async with sandbox.client() as provider:
         request = invoice_request()
         outcome = await provider.submit(request)
         assert (outcome.kind, outcome.code) == (OutcomeKind.RETRYABLE, "http_503")
         assert (await provider.query(request)).kind is OutcomeKind.NOT_FOUND
+    assert _fired(sandbox, "unavailable") == fired + 1
+    assert request.serial not in sandbox.stats()["submissions_per_serial"]
 
 
 async def test_timeout_is_in_doubt_and_query_shows_the_outcome(sandbox_factory: Callable[..., Sandbox],
                                                                invoice_request: Make) -> None:
     sandbox = sandbox_factory("--timeout-rate", "1.0", "--hang-s", "3")
+    fired = _fired(sandbox, "hung")
     async with sandbox.client(timeout_s=0.5) as provider:
         request = invoice_request()
         assert (await provider.submit(request)).kind is OutcomeKind.IN_DOUBT
         issued = await _eventually(provider, request, OutcomeKind.ISSUED)
         assert issued.invoice is not None and issued.invoice.number
         assert sandbox.stats()["issued_per_serial"][request.serial] == 1
+    assert _fired(sandbox, "hung") == fired + 1
 
 
 async def test_duplicated_callbacks(sandbox_factory: Callable[..., Sandbox], receiver: Receiver,
                                     invoice_request: Make) -> None:
     sandbox = sandbox_factory("--duplicate-callback-rate", "1.0")
+    fired = _fired(sandbox, "callbacks_duplicated")
     async with sandbox.client() as provider:
         request = invoice_request()
         await provider.submit(request)
@@ -170,16 +221,18 @@ async def test_duplicated_callbacks(sandbox_factory: Callable[..., Sandbox], rec
         parse = YipiaoyunCallbacks(SECRET).parse
         assert parse(first, {})[0].outcome == parse(second, {})[0].outcome
         assert sandbox.stats()["issued_per_serial"][request.serial] == 1
+    assert _fired(sandbox, "callbacks_duplicated") == fired + 1
 
 
 async def test_dropped_callbacks(sandbox_factory: Callable[..., Sandbox], receiver: Receiver,
                                  invoice_request: Make) -> None:
     sandbox = sandbox_factory("--drop-callback-rate", "1.0")
+    fired = _fired(sandbox, "callbacks_dropped")
     async with sandbox.client() as provider:
         request = invoice_request()
         await provider.submit(request)
         await _eventually(provider, request, OutcomeKind.ISSUED)  # the query is how a lost callback is recovered
-        assert sandbox.stats()["callbacks"]["dropped"] >= 1 and not receiver.for_serial(request.serial)
+    assert _fired(sandbox, "callbacks_dropped") == fired + 1 and not receiver.for_serial(request.serial)
 
 
 async def test_callbacks_are_retried_after_a_failed_delivery(sandbox_factory: Callable[..., Sandbox],
@@ -191,3 +244,23 @@ async def test_callbacks_are_retried_after_a_failed_delivery(sandbox_factory: Ca
         [body] = receiver.wait_for(request.serial)
         assert YipiaoyunCallbacks(SECRET).verify(body, {})
         assert sandbox.stats()["callbacks"]["retried"] >= 1
+
+
+def test_port_0_listens_on_a_free_port_and_says_which() -> None:
+    process = subprocess.Popen([str(FAPIAO), "sandbox", "yipiaoyun", "--port", "0"], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    assert process.stdout is not None
+    try:
+        assert select.select([process.stdout], [], [], READY_S)[0], f"no address printed within {READY_S} s"
+        line = process.stdout.readline()
+        match = re.fullmatch(rf"yipiaoyun sandbox listening on (http://{re.escape(HOST)}:(\d+))\n", line)
+        assert match and int(match[2]) != 0, line
+        stats = httpx.get(f"{match[1]}/_sandbox/stats", timeout=5).json()  # it prints once it listens
+        assert stats["dedupe"] is True and stats["issued"] == 0
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import time
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
 
 from sandbox_processes import CallbackReceiver, SandboxProcess, never
 
-from fapiao.connectors import wire
 from fapiao.connectors.yipiaoyun import YipiaoyunCallbacks, YipiaoyunProvider
 from fapiao.settings import YipiaoyunSettings
 
@@ -31,7 +31,7 @@ class Receiver(CallbackReceiver):
         return self._flaky_calls % 2 == 1
 
     def for_serial(self, serial: str) -> list[bytes]:
-        return [b for b in self.bodies if serial in wire.loads(b).get("data", {}).get("erpOrderNos", [])]
+        return [b for b in self.bodies if serial in json.loads(b).get("data", {}).get("erpOrderNos", [])]
 
     def wait_for(self, serial: str, count: int = 1, timeout_s: float = 10) -> list[bytes]:
         """The callbacks naming `serial`, once at least `count` arrived (fails after `timeout_s`)."""

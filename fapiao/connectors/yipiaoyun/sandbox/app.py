@@ -1,37 +1,39 @@
-"""The sandbox HTTP app: the vendor's endpoints over a `Ledger`, with signatures checked and faults injected.
+"""The sandbox HTTP app: the vendor's endpoints over a `Ledger`, signatures checked, faults injected.
 
-Routes: the three submission endpoints and the assumed query endpoint (mapping.py paths), `GET /pdf/{no}.pdf`
-(the pdfPath of issued invoices), `GET /blank` (the POS H5 page) and `GET /_sandbox/stats`.
+Routes: the three submission endpoints and the query endpoint (protocol.py), `GET /pdf/{no}.pdf` (the
+pdfPath of issued invoices), `GET /blank` (the POS H5 page) and `GET /_sandbox/stats`.
 
-Signatures: a request whose appId is not ours answers `-1 appId无效`, a wrong or missing sign `-1 签名错误`,
-both with HTTP 200 as the vendor answers business errors (the client raises ProviderConfigurationError).
-A request may be signed with any of MD5/SHA1/SHA256 (its signType says which); `sign_type` signs callbacks.
+Signatures: an appId that is not ours answers `-1 appId无效`, a wrong or missing sign `-1 签名错误`, both
+HTTP 200 as the vendor answers business errors. A request may be signed with any of MD5/SHA1/SHA256 (its
+signType says which); `sign_type` signs callbacks.
 
-Faults, on submissions only: `fail_rate` -> HTTP 503 and nothing recorded; `timeout_rate` -> recorded (and
-later issued) but the answer is held `hang_s` seconds. `latency_ms` delays every API answer.
-Completion: an accepted application is decided after `complete_delay_ms` (autoDeal 电票 almost at once),
-then its 申请回调 goes to the callback URL. POS applications wait for the customer (the H5 page) and stay pending.
+Faults, on submissions only: `fail_rate` -> HTTP 503 before the body is read, nothing recorded;
+`timeout_rate` -> an accepted submission is recorded (and later issued) but its answer is held `hang_s`
+seconds. `latency_ms` delays every API answer. Completion: an accepted application is decided after
+`complete_delay_ms` (autoDeal 电票 almost at once), then its 申请回调 goes to the callback URL. POS
+applications wait for the customer (the H5 page) and stay pending.
 """
 
 from __future__ import annotations
 
 import asyncio
-import random
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 
-from fapiao.connectors import wire
 from fapiao.connectors.sandboxkit import Background
-from fapiao.connectors.yipiaoyun import mapping, signing
+from fapiao.connectors.yipiaoyun.sandbox import protocol
 from fapiao.connectors.yipiaoyun.sandbox.delivery import Courier
-from fapiao.connectors.yipiaoyun.sandbox.state import Answer, Ledger
+from fapiao.connectors.yipiaoyun.sandbox.exact_json import read, write
+from fapiao.connectors.yipiaoyun.sandbox.faults import Dice
+from fapiao.connectors.yipiaoyun.sandbox.protocol import Answer
+from fapiao.connectors.yipiaoyun.sandbox.signature import valid
+from fapiao.connectors.yipiaoyun.sandbox.state import Application, Ledger
 
 __all__ = ["SandboxConfig", "build_app"]
 
 AUTO_DEAL_DELAY_S = 0.01
-SUBMISSIONS = {mapping.STAY_OPEN_PATH: "stay_open", mapping.SUBSCRIBE_PATH: "subscribe", mapping.POS_PATH: "pos"}
 
 
 @dataclass(frozen=True)
@@ -50,14 +52,14 @@ class SandboxConfig:
     duplicate_callback_rate: float
     complete_delay_ms: int
     seed: int | None
+    dedupe: bool = True
 
 
-def _answer(answer: Answer, status: int = 200) -> web.Response:
-    code, message, data = answer
-    payload: dict[str, Any] = {"code": code, "message": message}
-    if data is not None:
-        payload["data"] = data
-    return web.Response(status=status, body=wire.dumps(payload), content_type="application/json")
+def _reply(answer: Answer, status: int = 200) -> web.Response:
+    body: dict[str, Any] = {"code": answer.code, "message": answer.message}
+    if answer.data is not None:
+        body["data"] = answer.data
+    return web.Response(status=status, body=write(body), content_type="application/json")
 
 
 class Sandbox:
@@ -65,66 +67,63 @@ class Sandbox:
 
     def __init__(self, config: SandboxConfig, ledger: Ledger) -> None:
         self.config, self.ledger = config, ledger
-        self.rng = random.Random(config.seed)
-        self.courier = Courier(config.callback_url, config.app_id, config.app_secret, config.sign_type, self.rng,
+        self.dice = Dice(config.seed, ledger.faults)
+        self.courier = Courier(config.callback_url, config.app_id, config.app_secret, config.sign_type, self.dice,
                                config.drop_callback_rate, config.duplicate_callback_rate, ledger.callbacks)
         self.background = Background()
 
-    async def _signed_body(self, request: web.Request) -> dict[str, Any] | web.Response:
-        """The JSON body if its signature is ours, else the vendor's refusal."""
+    async def _signed_body(self, request: web.Request) -> dict[str, Any] | Answer:
+        """The JSON body if it is signed by whoever holds our appId's secret, else the vendor's refusal."""
         try:
-            body = wire.loads(await request.read())
+            body = read(await request.read())
         except ValueError:
-            return _answer((-1, "请求格式错误", None))
+            return protocol.BAD_BODY
         if not isinstance(body, dict):
-            return _answer((-1, "请求格式错误", None))
+            return protocol.BAD_BODY
         if body.get("appId") != self.config.app_id:
             self.ledger.requests["bad_app_id"] += 1
-            return _answer((-1, "appId无效", None))
-        if not signing.verify(body, self.config.app_secret):
+            return protocol.BAD_APP_ID
+        if not valid(body, self.config.app_secret):
             self.ledger.requests["bad_signature"] += 1
-            return _answer((-1, "签名错误", None))
+            return protocol.BAD_SIGNATURE
         return body
 
     async def submit(self, request: web.Request) -> web.Response:
-        kind = SUBMISSIONS[request.path]
+        kind = protocol.SUBMISSIONS[request.path]
         self.ledger.requests[kind] += 1
         await asyncio.sleep(self.config.latency_ms / 1000)
-        if self.rng.random() < self.config.fail_rate:
+        if self.dice.roll("unavailable", self.config.fail_rate):
             self.ledger.requests["fault_503"] += 1
-            self.ledger.faults["unavailable"] += 1
-            return _answer((503, "sandbox: injected unavailability", None), status=503)
+            return _reply(Answer(503, "sandbox: injected unavailability"), status=503)
         body = await self._signed_body(request)
-        if isinstance(body, web.Response):
-            return body
-        answer = self.ledger.admit(kind, body)
-        if answer[0] == 0 and kind != "pos":
-            serial = str(body["applicationNo"])
-            auto = self.ledger.applications[serial].auto_deal
-            delay_s = AUTO_DEAL_DELAY_S if auto else self.config.complete_delay_ms / 1000
-            self.background.spawn(self._complete(serial, delay_s))
-        if self.rng.random() < self.config.timeout_rate:
+        if isinstance(body, Answer):
+            return _reply(body)
+        # No await between the ledger's duplicate check and its record: concurrent submissions cannot both pass.
+        answer, application = self.ledger.admit(kind, body)
+        if application is not None and kind != "pos":
+            delay_s = AUTO_DEAL_DELAY_S if application.draft.auto_deal else self.config.complete_delay_ms / 1000
+            self.background.spawn(self._complete(application, delay_s))
+        if application is not None and self.dice.roll("hung", self.config.timeout_rate):
             self.ledger.requests["fault_hang"] += 1
-            self.ledger.faults["hung"] += 1
             await asyncio.sleep(self.config.hang_s)
-        return _answer(answer)
+        return _reply(answer)
 
     async def query(self, request: web.Request) -> web.Response:
         self.ledger.requests["query"] += 1
         await asyncio.sleep(self.config.latency_ms / 1000)
         body = await self._signed_body(request)
-        if isinstance(body, web.Response):
-            return body
-        return _answer(self.ledger.query(str(body.get("applicationNo") or "")))
+        if isinstance(body, Answer):
+            return _reply(body)
+        return _reply(self.ledger.query(str(body.get("applicationNo") or "")))
 
-    async def _complete(self, serial: str, delay_s: float) -> None:
+    async def _complete(self, application: Application, delay_s: float) -> None:
         await asyncio.sleep(delay_s)
-        result = self.ledger.complete(serial)
-        if result is not None:
-            await self.courier.deliver(self.background.session, *result)
+        callback = self.ledger.complete(application)
+        if callback is not None:
+            await self.courier.deliver(self.background.session, *callback)
 
     async def stats(self, request: web.Request) -> web.Response:
-        return web.Response(body=wire.dumps(self.ledger.stats()), content_type="application/json")
+        return web.Response(body=write(self.ledger.stats()), content_type="application/json")
 
     async def pdf(self, request: web.Request) -> web.Response:
         return web.Response(body=b"%PDF-1.4\n% fapiao-stream yipiaoyun sandbox\n%%EOF\n", content_type="application/pdf")
@@ -135,11 +134,11 @@ class Sandbox:
 
 def build_app(config: SandboxConfig, host_url: str) -> web.Application:
     """The aiohttp application; `host_url` is where pdfPath and H5 links point."""
-    sandbox = Sandbox(config, Ledger(host_url))
+    sandbox = Sandbox(config, Ledger(host_url, config.dedupe))
     app = web.Application()
     routes: list[tuple[str, str, Callable[[web.Request], Awaitable[web.StreamResponse]]]] = [
-        *(("POST", path, sandbox.submit) for path in SUBMISSIONS),
-        ("POST", mapping.QUERY_PATH, sandbox.query),
+        *(("POST", path, sandbox.submit) for path in protocol.SUBMISSIONS),
+        ("POST", protocol.QUERY, sandbox.query),
         ("GET", "/_sandbox/stats", sandbox.stats),
         ("GET", "/pdf/{number}.pdf", sandbox.pdf),
         ("GET", "/blank", sandbox.blank),
