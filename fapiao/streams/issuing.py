@@ -19,7 +19,7 @@ from fapiao import clock
 from fapiao.connectors.provider import Outcome, OutcomeKind, Provider, RedProvider
 from fapiao.exceptions import ConfigurationError
 from fapiao.schemas.records import EventType, InvoiceEvent, InvoiceRequest, RedForm, RedOrder, Signal
-from fapiao.streams.metrics import MeteredProvider
+from fapiao.streams.metrics import metered
 from fapiao.streams.outcomes import adopt, signal_for
 from fapiao.settings import Settings
 from fapiao.streams.pipeline import EVENT_TYPE_HEADER, ISSUE_WINDOW_S, Pipeline, run_batch
@@ -198,7 +198,7 @@ def check_watchdog(settings: Settings) -> None:
 def install(pipeline: Pipeline, providers: dict[str, Provider]) -> SellerGate:
     settings = pipeline.settings
     check_watchdog(settings)
-    providers = {name: MeteredProvider(provider, pipeline.metrics) for name, provider in providers.items()}
+    providers = {name: metered(provider, pipeline.metrics) for name, provider in providers.items()}
     gate = SellerGate(probe_after_s=settings.seller_probe_s, rate_per_s=settings.seller_rate_per_s,
                       burst=settings.seller_burst)
 

@@ -222,7 +222,9 @@ def _on_answer(state: InvoiceState, signal: Signal, policy: Policy, out: _Builde
             out.add(EventType.QUERYING, request=state.request if state.red is None else state.red.request,
                     red=state.red, form=state.form, due_at=signal.at + policy.submit_timeout)
     elif kind is SignalKind.ISSUED:
-        out.add(EventType.ISSUED, invoice=signal.invoice, code=signal.code, message=signal.message)
+        # A red's provider may have issued it when the form was confirmed: what it says of the form, keep.
+        form = _merged(state.form, signal.form) if state.red is not None and signal.form is not None else None
+        out.add(EventType.ISSUED, invoice=signal.invoice, code=signal.code, message=signal.message, form=form)
     elif kind is SignalKind.FAILED and status is Status.REVOKING:
         # The provider would not revoke (the counterparty answered first, say): the red goes on as its form
         # does, and the red_cancel is told no.

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Awaitable, Callable
+from typing import Any, Awaitable, Callable
 
-from fapiao.connectors.provider import Outcome, Provider
+from fapiao.connectors.provider import Outcome, Provider, RedProvider
 from fapiao.metrics import Registry
-from fapiao.schemas.records import InvoiceRequest, InvoiceResult, InvoiceState, Status
+from fapiao.schemas.records import InvoiceRequest, InvoiceResult, InvoiceState, RedForm, RedOrder, Status
 
-__all__ = ["WorkerMetrics", "MeteredProvider"]
+__all__ = ["WorkerMetrics", "MeteredProvider", "MeteredRedProvider", "metered"]
 
 # Provider calls take from milliseconds (a sandbox) to the timeout (10 s by default) and beyond.
 _CALL_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -89,12 +89,42 @@ class MeteredProvider:
     async def aclose(self) -> None:
         await self.provider.aclose()
 
-    async def _timed(self, operation: str, call: Callable[[InvoiceRequest], Awaitable[Outcome]],
-                     request: InvoiceRequest) -> Outcome:
+    async def _timed(self, operation: str, call: Callable[..., Awaitable[Outcome]], *args: Any) -> Outcome:
         self.metrics.in_flight.inc(self.name)
         started = time.perf_counter()
         try:
-            return await call(request)
+            return await call(*args)
         finally:
             self.metrics.in_flight.dec(self.name)
             self.metrics.provider_seconds.observe(time.perf_counter() - started, self.name, operation)
+
+
+class MeteredRedProvider(MeteredProvider):
+    """A metered provider that can take invoices back: its red-letter calls are timed too."""
+
+    provider: RedProvider
+
+    async def apply_red_form(self, order: RedOrder) -> Outcome:
+        return await self._timed("apply_red_form", self.provider.apply_red_form, order)
+
+    async def query_red_form(self, order: RedOrder, form: RedForm) -> Outcome:
+        return await self._timed("query_red_form", self.provider.query_red_form, order, form)
+
+    async def revoke_red_form(self, order: RedOrder, form: RedForm) -> Outcome:
+        return await self._timed("revoke_red_form", self.provider.revoke_red_form, order, form)
+
+    async def answer_red_form(self, form: RedForm, seller_tax_id: str, confirm: bool) -> Outcome:
+        return await self._timed("answer_red_form", self.provider.answer_red_form, form, seller_tax_id, confirm)
+
+    async def submit_red(self, order: RedOrder, form: RedForm) -> Outcome:
+        return await self._timed("submit_red", self.provider.submit_red, order, form)
+
+    async def query_red(self, order: RedOrder) -> Outcome:
+        return await self._timed("query_red", self.provider.query_red, order)
+
+
+def metered(provider: Provider, metrics: WorkerMetrics) -> MeteredProvider:
+    """`provider` timed and counted, with its red-letter calls where it has them."""
+    if isinstance(provider, RedProvider):
+        return MeteredRedProvider(provider, metrics)
+    return MeteredProvider(provider, metrics)
