@@ -91,11 +91,11 @@ def red_letter(blue: Lifecycle, serial: str, at: datetime, *, issued: bool = Fal
                    deadline=at + timedelta(hours=FORM_HOURS))
     steps: list[tuple[EventType, dict[str, Any]]] = [
         (EventType.RECEIVED, {"request": request}), (EventType.VALIDATED, {}),
-        (EventType.RESERVING, {"peer": blue.serial}), (EventType.FORM_APPLYING, {"red": order}),
-        (EventType.AWAITING_COUNTERPARTY, {"form": form, "due_at": at + timedelta(minutes=1)})]
+        (EventType.RESERVING, {"peer": blue.serial}), (EventType.SUBMITTING, {"attempt": 1, "red": order}),
+        (EventType.AWAITING_COUNTERPARTY, {"attempt": 1, "form": form, "due_at": at + timedelta(minutes=1)})]
     number = f"2444{abs(hash(serial)) % 10**16:016d}"
     if issued:
-        steps += [(EventType.CONFIRMED, {"form": form}), (EventType.SUBMITTING, {"attempt": 1, "red": order}),
+        steps += [(EventType.CONFIRMED, {"attempt": 1, "form": form}), (EventType.ACCEPTED, {"attempt": 1}),
                   (EventType.ISSUED, {"attempt": 1, "invoice": InvoiceInfo(number=number)})]
     red_events = [InvoiceEvent(serial, seq, kind, at + timedelta(seconds=seq), provider="kingdee", **fields)
                   for seq, (kind, fields) in enumerate(steps, start=1)]

@@ -96,8 +96,9 @@ def publish(out: Any, prefix: str, requests: list[dict[str, Any]]) -> None:
 @click.option("--deadline-s", default=None, type=float, help="give up waiting after this long [120 + count/5]")
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="where process logs go [a temporary folder]")
-# The sandboxes would issue a serial sent twice, so `duplicates_issued` shows what the pipeline itself would do.
-@with_sandbox_options(dedupe="off")
+# The sandboxes would issue a serial sent twice, so `duplicates_issued` shows what the pipeline itself would do;
+# the buyer takes 3 s to answer a red-letter form, so a red that waits for the buyer is seen waiting.
+@with_sandbox_options(dedupe="off", buyer_delay_s=3.0)
 def command(count: int, provider: str, as_json: bool, deadline_s: float | None, workdir: Path | None,
             **sandbox_options: Any) -> None:
     """Start broker, sandboxes, gateway and worker; issue COUNT sample requests; show every outcome.

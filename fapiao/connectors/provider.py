@@ -115,8 +115,9 @@ class RedProvider(Provider, Protocol):
         """Confirm or refuse a form the counterparty raised against one of our invoices."""
         ...
 
-    async def submit_red(self, order: RedOrder, form: RedForm) -> Outcome:
-        """Issue the red invoice of a form that allows it (01, 04), under the red's serial; as `submit`."""
+    async def submit_red(self, order: RedOrder, form: RedForm | None) -> Outcome:
+        """Issue the red invoice under the red's serial, as `submit`: of `form` when it is one that allows it
+        (01, 04), or, without a form, raising one with it (a 01 form at once, or one that waits)."""
         ...
 
     async def query_red(self, order: RedOrder) -> Outcome:

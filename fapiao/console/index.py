@@ -37,7 +37,7 @@ __all__ = ["Index", "SerialView", "RedRow", "Overview", "Waiting", "PausedSeller
 
 SEARCH_LIMIT = 100
 _STATUS_NAMES = frozenset(status.value for status in Status)
-WAITING_FOR_COUNTERPARTY = (Status.AWAITING_COUNTERPARTY, Status.FORM_QUERYING)
+WAITING_FOR_COUNTERPARTY = (Status.AWAITING_COUNTERPARTY,)
 # What a blue's transition about one of its reds says of that red's share.
 _BOOK = {EventType.RED_RESERVED.value: "reserved", EventType.RED_SETTLED.value: "issued",
          EventType.RED_RELEASED.value: "released", EventType.RED_REFUSED.value: "refused"}

@@ -229,7 +229,7 @@ class SignalKind(StrEnum):
     IN_DOUBT = "in_doubt"  # the provider may or may not have it (timeout after send)
     NOT_FOUND = "not_found"  # a query found no such serial at the provider
     DUE = "due"  # the reconcile timer: a waiting serial's time has come
-    FORM = "form"  # a provider's word on a red's 红字确认单 (`form`): applied, its status now, revoked
+    FORM = "form"  # a provider's word on a red's 红字确认单 (`form`), in answer to a revoke
     # Between a red and its blue (`peer` is the other serial), derived from their transitions:
     RED_RESERVE = "red_reserve"  # to the blue: may this red (`request`) take back what it asks?
     RED_GRANTED = "red_granted"  # to the red: yes, as `red` says
@@ -281,9 +281,7 @@ class EventType(StrEnum):
     ORPHAN_CALLBACK = "orphan_callback"
     # A red's own road (see DESIGN.md, "Red-letter"):
     RESERVING = "reserving"  # asked its blue's row for its share
-    FORM_APPLYING = "form_applying"  # a 红字确认单 is to be applied for (a provider call)
     AWAITING_COUNTERPARTY = "awaiting_counterparty"  # the form waits for the other party, until its deadline
-    FORM_QUERYING = "form_querying"  # the form's status is to be asked (a provider call)
     CONFIRMED = "confirmed"  # the form needs nobody (01) or was confirmed (04): the red may be issued
     REVOKING = "revoking"  # the form is to be revoked (a provider call), for a red_cancel
     CANCEL_REQUESTED = "cancel_requested"  # a red_cancel asked this red to withdraw (`peer`)
@@ -338,9 +336,7 @@ class Status(StrEnum):
     FAILED = "failed"
     # a red's
     RESERVING = "reserving"
-    FORM_APPLYING = "form_applying"
     AWAITING_COUNTERPARTY = "awaiting_counterparty"
-    FORM_QUERYING = "form_querying"
     CONFIRMED = "confirmed"
     REVOKING = "revoking"
     # a red_cancel's

@@ -28,10 +28,7 @@ from fapiao.streams.sellers import SellerGate
 __all__ = ["install", "call_provider", "call_all", "check_watchdog"]
 
 log = logging.getLogger("fapiao.issue")
-_CALLS = (EventType.SUBMITTING, EventType.QUERYING, EventType.FORM_APPLYING, EventType.FORM_QUERYING,
-          EventType.REVOKING)
-# Calls that send something to be done (a "try again" answer means nothing was); the rest ask.
-_SENDS = (EventType.SUBMITTING, EventType.FORM_APPLYING)
+_CALLS = (EventType.SUBMITTING, EventType.QUERYING, EventType.REVOKING)
 _CALL_TYPES = {kind.value.encode() for kind in _CALLS}
 # A serial's happy path writes five transitions (received, validated, submitting, accepted, issued), one of
 # them a call: a batch of this many transitions per call in flight keeps FAPIAO_ISSUE_BATCH calls busy.
@@ -58,7 +55,7 @@ async def call_provider(providers: dict[str, Provider], gate: SellerGate, transi
     bounds how long a batch, and the offsets behind it, can stand still.
     """
     request = transition.request
-    querying = transition.type not in _SENDS
+    querying = transition.type is not EventType.SUBMITTING  # a "try again" to an ask tells nothing: in doubt
     provider = providers.get(transition.provider or "")
     if transition.red is not None and not isinstance(provider, RedProvider):
         provider = None  # a red reached a worker whose client for that provider cannot take one back
@@ -115,14 +112,11 @@ async def _call(provider: Provider, transition: InvoiceEvent) -> Outcome:
 
 async def _call_red(provider: RedProvider, kind: EventType, request: InvoiceRequest, red: RedOrder,
                     form: RedForm | None) -> Outcome:
-    if kind is EventType.FORM_APPLYING:
-        return await provider.apply_red_form(red)
+    """A red's call: sent and asked about under its own serial as a blue's; its form revoked by number."""
     if kind is EventType.QUERYING:
         return await provider.query_red(red)
-    assert form is not None, f"{kind.value} of a red needs its form"
-    if kind is EventType.FORM_QUERYING:
-        return await provider.query_red_form(red, form)
     if kind is EventType.REVOKING:
+        assert form is not None, "a form is revoked by its number"
         return await provider.revoke_red_form(red, form)
     outcome = await provider.submit_red(red, form)
     if outcome.kind is OutcomeKind.DUPLICATE:

@@ -17,11 +17,12 @@ decides nothing.
 
 A red (docs/red-letter.md) is validated, then asks its blue's row for its share (`reserving`); the
 blue's row decides by `redletter.claims` and books it (`red_reserved`, `red_refused`, `red_settled`,
-`red_released`, `red_flushed`). A granted red applies for its 红字确认单 (`form_applying`), waits for the
-counterparty when the form needs one (`awaiting_counterparty`, polled by `form_querying`), and once
-the form is `confirmed` goes the blue road above. A red_cancel asks its red to withdraw (`cancelling`)
-and ends `withdrawn` or rejected. What one serial tells another is derived from these transitions by
-`redletter.crossings`; the fold sends it.
+`red_released`, `red_flushed`). A granted red is submitted under its own serial as a blue is, and the
+provider raises its 红字确认单 with it: what the provider says of that form moves the red on. It waits
+for the counterparty while the form does (`awaiting_counterparty`, asked again by `querying`), is
+`confirmed` when the form allows the red, or fails with the form's status. A red_cancel asks its red to
+withdraw (`cancelling`): the red `revoking` its form; it ends `withdrawn` or rejected. What one serial
+tells another is derived from these transitions by `redletter.crossings`; the fold sends it.
 """
 
 from __future__ import annotations
@@ -184,36 +185,30 @@ def _form_phase(state: InvoiceState) -> Phase | None:
 
 
 def _call_again(state: InvoiceState, signal: Signal, policy: Policy, out: _Builder, *, query: bool) -> None:
-    """The call a serial owes next: ask what the provider holds (`query`), or send again.
+    """The call a serial owes next: ask what the provider holds (`query`), or send again, under its serial.
 
-    A red asks about its form until the form allows the red invoice; a form it knows is asked about, never
-    applied for again. Once confirmed, a red is submitted and queried as a blue is.
+    A red is sent and asked about as a blue is: the provider raises its form with it, and the red's query
+    tells the form's status too. (A form applied for on its own has no key to ask about: a lost answer
+    could only be found by applying again, and a provider that does not refuse a repeated order would
+    raise a second form, which the buyer could confirm into a second red.)
     """
+    request = state.request if state.red is None else state.red.request
     due_at = signal.at + policy.submit_timeout
-    phase = _form_phase(state)
-    if state.red is None or phase is Phase.CONFIRMED:
-        if query:
-            out.add(EventType.QUERYING, request=state.request if state.red is None else state.red.request,
-                    red=state.red, form=state.form, due_at=due_at)
-        else:
-            out.add(EventType.SUBMITTING, attempt=state.attempt + 1,
-                    request=state.request if state.red is None else state.red.request,
-                    red=state.red, form=state.form, due_at=due_at)
-    elif state.form is not None and state.form.number:
-        out.add(EventType.FORM_QUERYING, request=state.red.request, red=state.red, form=state.form, due_at=due_at)
+    if query:
+        out.add(EventType.QUERYING, request=request, red=state.red, form=state.form, due_at=due_at)
     else:
-        out.add(EventType.FORM_APPLYING, attempt=state.attempt + 1, request=state.red.request, red=state.red,
+        out.add(EventType.SUBMITTING, attempt=state.attempt + 1, request=request, red=state.red, form=state.form,
                 due_at=due_at)
 
 
-_SENDING = (Status.SUBMITTING, Status.FORM_APPLYING)  # a "try again" answer means nothing happened: back off
-_ASKING = (Status.QUERYING, Status.FORM_QUERYING, Status.REVOKING)  # a failed ask tells nothing: in doubt
+_ASKING = (Status.QUERYING, Status.REVOKING)  # a failed ask tells nothing: in doubt
 
 
 def _on_answer(state: InvoiceState, signal: Signal, policy: Policy, out: _Builder) -> None:
     """A provider's answer (to a submit, a query, or by callback) for a live serial."""
     kind, status = signal.kind, state.status
-    if kind is SignalKind.FORM:
+    if state.red is not None and signal.form is not None and signal.source != CALLBACK_HINT and kind in (
+            SignalKind.FORM, SignalKind.ACCEPTED, SignalKind.PENDING, SignalKind.FAILED):
         _on_form(state, signal, policy, out)
     elif signal.source == CALLBACK_HINT:
         # Unsigned callbacks can be forged: confirm with a query before believing them. A red is queried
@@ -229,18 +224,19 @@ def _on_answer(state: InvoiceState, signal: Signal, policy: Policy, out: _Builde
         # The provider would not revoke (the counterparty answered first, say): the red goes on as its form
         # does, and the red_cancel is told no.
         _refuse_pending_cancel(state, f"{signal.code or ''} {signal.message or ''}".strip(), out)
-        out.add(EventType.FORM_QUERYING, request=state.red.request if state.red else None, red=state.red,
-                form=state.form, due_at=signal.at + policy.submit_timeout)
+        _call_again(state, signal, policy, out, query=True)
     elif kind is SignalKind.FAILED:
         out.add(EventType.FAILED, code=signal.code, message=signal.message)
     elif kind in (SignalKind.ACCEPTED, SignalKind.PENDING):
         if status is not Status.ACCEPTED or kind is SignalKind.PENDING:
-            out.add(EventType.ACCEPTED, invoice=signal.invoice,
-                    # grows per query round, so a "pending" delivered twice does not move it again
-                    due_at=signal.at + stretched(state, EventType.QUERYING, policy.pending_recheck, policy))
+            # grows per query round, so a "pending" delivered twice does not move it again
+            wait = stretched(state, EventType.QUERYING, policy.pending_recheck, policy)
+            if state.red is not None and state.form is None:
+                wait = policy.form_poll  # a red's first look at the form raised with it: must someone confirm?
+            out.add(EventType.ACCEPTED, invoice=signal.invoice, due_at=signal.at + wait)
     elif signal.attempt != state.attempt:
         return  # an answer about an earlier attempt: the current one decides
-    elif kind is SignalKind.RETRYABLE and status in _SENDING:
+    elif kind is SignalKind.RETRYABLE and status is Status.SUBMITTING:
         # Pauses (a seller's session) do not use up attempts; only answers that said "try again" do.
         failures = 1 + sum(1 for entry in state.history if entry.type is EventType.RETRY_WAIT)
         if failures >= policy.max_attempts:
@@ -249,43 +245,43 @@ def _on_answer(state: InvoiceState, signal: Signal, policy: Policy, out: _Builde
         else:
             out.add(EventType.RETRY_WAIT, code=signal.code, message=signal.message,
                     due_at=signal.at + backoff(state.serial, state.attempt, policy))
-    elif kind is SignalKind.SESSION and status in _SENDING:
+    elif kind is SignalKind.SESSION and status is Status.SUBMITTING:
         out.add(EventType.PAUSED, code=signal.code, message=signal.message,
                 due_at=signal.at + stretched(state, EventType.PAUSED, policy.paused_probe, policy))
-    elif kind in (SignalKind.IN_DOUBT, SignalKind.RETRYABLE, SignalKind.SESSION) and status in (*_SENDING, *_ASKING):
-        # (A form applied for in doubt is applied for again: a repeated order number gets the same form.)
+    elif kind in (SignalKind.IN_DOUBT, SignalKind.RETRYABLE, SignalKind.SESSION) and status in (
+            Status.SUBMITTING, *_ASKING):
         out.add(EventType.IN_DOUBT, code=signal.code, message=signal.message,
                 due_at=signal.at + stretched(state, EventType.IN_DOUBT, policy.in_doubt_grace, policy))
     elif kind is SignalKind.NOT_FOUND and status is Status.QUERYING:
         _call_again(state, signal, policy, out, query=False)
-    elif kind is SignalKind.NOT_FOUND and status is Status.FORM_QUERYING:
-        out.add(EventType.FORM_APPLYING, attempt=state.attempt + 1, request=state.red.request if state.red else None,
-                red=state.red, due_at=signal.at + policy.submit_timeout)
 
 
 def _on_form(state: InvoiceState, signal: Signal, policy: Policy, out: _Builder) -> None:
-    """The provider's word on a red's form: go on, wait for the counterparty, withdraw, or end."""
-    if state.red is None or signal.form is None or _form_phase(state) is Phase.CONFIRMED:
-        return  # not a red's, or a late word about a form already confirmed: the red has moved on
+    """What the provider says of a red's form (in an answer to a query, or to a revoke) moves the red:
+    wait for the counterparty, withdraw, go on to be issued, or end."""
+    assert state.red is not None and signal.form is not None
     form = _with_deadline(_merged(state.form, signal.form), signal, policy)
     phase = forms.phase_of(form.status)
-    if phase is Phase.CONFIRMED:
-        out.add(EventType.CONFIRMED, form=form)
-        if form.status == "01":
-            out.add(EventType.SUBMITTING, attempt=state.attempt + 1, request=state.red.request, red=state.red,
-                    form=form, due_at=signal.at + policy.submit_timeout)
-        else:  # 04: the provider may have issued the red on confirmation already; ask before sending
-            out.add(EventType.QUERYING, request=state.red.request, red=state.red, form=form,
-                    due_at=signal.at + policy.submit_timeout)
-    elif phase is Phase.ENDED:
+    if phase is Phase.ENDED:
         zh, en = forms.describe(form.status)
         out.add(EventType.FAILED, form=form, code=forms.failure_code(form.status),
                 message=f"红字确认单{zh} / the red-letter form is {en}; nothing is issued for it")
-    elif state.peer is not None:  # a red_cancel waits for this form to be withdrawn
-        out.add(EventType.REVOKING, request=state.red.request, red=state.red, form=form,
-                due_at=signal.at + policy.submit_timeout)
-    else:
-        out.add(EventType.AWAITING_COUNTERPARTY, form=form, due_at=_next_look(state, form, signal, policy))
+    elif signal.kind is SignalKind.FAILED:  # the red invoice itself failed, its form standing
+        out.add(EventType.FAILED, form=form, code=signal.code, message=signal.message)
+    elif phase is Phase.WAITING:
+        if state.status is Status.REVOKING:  # answered, but the form still waits: ask again after a while
+            out.add(EventType.IN_DOUBT, form=form, code=signal.code, message=signal.message,
+                    due_at=signal.at + stretched(state, EventType.IN_DOUBT, policy.in_doubt_grace, policy))
+        elif state.peer is not None:  # a red_cancel waits for this form to be withdrawn
+            out.add(EventType.REVOKING, request=state.red.request, red=state.red, form=form,
+                    due_at=signal.at + policy.submit_timeout)
+        else:
+            out.add(EventType.AWAITING_COUNTERPARTY, form=form, due_at=_next_look(state, form, signal, policy))
+    else:  # 01 or 04: the provider issues the red now (开票中; for 04, 确认即开票), a callback or a query tells
+        if _form_phase(state) is not Phase.CONFIRMED:
+            out.add(EventType.CONFIRMED, form=form)
+        out.add(EventType.ACCEPTED, form=form,
+                due_at=signal.at + stretched(state, EventType.QUERYING, policy.pending_recheck, policy))
 
 
 def _merged(known: RedForm | None, heard: RedForm) -> RedForm:
@@ -320,11 +316,8 @@ def _on_due(state: InvoiceState, signal: Signal, policy: Policy, out: _Builder) 
         return  # already moved on, or not yet due
     if state.status in (Status.RETRY_WAIT, Status.PAUSED):
         _call_again(state, signal, policy, out, query=False)
-    elif state.status is Status.FORM_APPLYING or state.status is Status.IN_DOUBT and _form_phase(state) is None \
-            and state.red is not None:
-        _call_again(state, signal, policy, out, query=False)  # the form is not known yet: apply again
     elif state.status in (Status.IN_DOUBT, Status.ACCEPTED, Status.SUBMITTING, Status.QUERYING,
-                          Status.AWAITING_COUNTERPARTY, Status.FORM_QUERYING, Status.REVOKING):
+                          Status.AWAITING_COUNTERPARTY, Status.CONFIRMED, Status.REVOKING):
         _call_again(state, signal, policy, out, query=True)
 
 
@@ -371,7 +364,7 @@ def _on_pair_answer(state: InvoiceState, signal: Signal, policy: Policy, out: _B
             out.add(EventType.FAILED, red=signal.red, code="red_withdrawn",
                     message="红冲申请在红字确认单生成前已撤回 / the red was withdrawn before its form was raised")
         else:
-            out.add(EventType.FORM_APPLYING, attempt=state.attempt + 1, request=signal.red.request, red=signal.red,
+            out.add(EventType.SUBMITTING, attempt=state.attempt + 1, request=signal.red.request, red=signal.red,
                     due_at=signal.at + policy.submit_timeout)
     elif kind is SignalKind.RED_DENIED and status is Status.RESERVING:
         _reject(signal.findings, out)
@@ -471,9 +464,7 @@ _STATUS_OF = {
     EventType.ISSUED: Status.ISSUED,
     EventType.FAILED: Status.FAILED,
     EventType.RESERVING: Status.RESERVING,
-    EventType.FORM_APPLYING: Status.FORM_APPLYING,
     EventType.AWAITING_COUNTERPARTY: Status.AWAITING_COUNTERPARTY,
-    EventType.FORM_QUERYING: Status.FORM_QUERYING,
     EventType.CONFIRMED: Status.CONFIRMED,
     EventType.REVOKING: Status.REVOKING,
     EventType.CANCELLING: Status.CANCELLING,

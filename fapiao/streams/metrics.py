@@ -116,7 +116,7 @@ class MeteredRedProvider(MeteredProvider):
     async def answer_red_form(self, form: RedForm, seller_tax_id: str, confirm: bool) -> Outcome:
         return await self._timed("answer_red_form", self.provider.answer_red_form, form, seller_tax_id, confirm)
 
-    async def submit_red(self, order: RedOrder, form: RedForm) -> Outcome:
+    async def submit_red(self, order: RedOrder, form: RedForm | None) -> Outcome:
         return await self._timed("submit_red", self.provider.submit_red, order, form)
 
     async def query_red(self, order: RedOrder) -> Outcome:

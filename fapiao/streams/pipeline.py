@@ -40,8 +40,7 @@ EVENT_TYPE_HEADER = "fapiao-event-type"
 # 7 KB against 0.8 KB encoded. 2,000 covers what is in progress at several hundred invoices a second.
 LIVE_ROWS = 2000
 
-_CALLING = frozenset({Status.SUBMITTING, Status.QUERYING, Status.FORM_APPLYING, Status.FORM_QUERYING,
-                      Status.REVOKING})
+_CALLING = frozenset({Status.SUBMITTING, Status.QUERYING, Status.REVOKING})
 _PARTITIONER = DefaultPartitioner()
 PROGRESS_ROLES = ("signals", "events", "callbacks")  # whose agents' progress the reconcile timer weighs
 

@@ -106,7 +106,7 @@ class KingdeeProvider:
         return await self._change_form(ANSWER, form.number or "", seller_tax_id, form,
                                        lambda: red_mapping.answer_data(seller_tax_id, form, confirm))
 
-    async def submit_red(self, order: RedOrder, form: RedForm) -> Outcome:
+    async def submit_red(self, order: RedOrder, form: RedForm | None) -> Outcome:
         return await self._ask(RED, order.request.serial, lambda: red_mapping.red_data(order, form))
 
     async def query_red(self, order: RedOrder) -> Outcome:

@@ -102,14 +102,16 @@ def apply_data(order: RedOrder) -> dict[str, Any]:
     })
 
 
-def red_data(order: RedOrder, form: RedForm) -> dict[str, Any]:
-    """2.1.04 `data`: the red invoice of `form` under the red's serial, with every line it takes back."""
+def red_data(order: RedOrder, form: RedForm | None) -> dict[str, Any]:
+    """2.1.04 `data`: the red invoice under the red's serial, with every line it takes back: of `form`, or
+    without one ("direct": the provider raises the form itself)."""
     blue, seller = order.original_invoice, _party(order.request.seller, "seller")
     buyer = _party(order.request.buyer, "buyer")
     return compact({
         Red.serial: order.request.serial, Red.blue_number: blue.number, Red.blue_code: blue.code,
         Red.blue_issued_at: blue.issued_at, Red.blue_amount: blue.total_amount, Red.blue_tax: blue.total_tax,
-        Red.reason: RED_REASONS[order.reason], Red.form_uuid: form.uuid, Red.form_number: form.number,
+        Red.reason: RED_REASONS[order.reason], Red.form_uuid: form.uuid if form else None,
+        Red.form_number: form.number if form else None,
         Red.invoice_type: _invoice_type(order), Red.seller_tax_id: _named(seller.tax_id),
         Red.seller_name: seller.name, Red.buyer_name: buyer.name, Red.buyer_tax_id: buyer.tax_id,
         Red.lines: _red_lines(order),

@@ -57,7 +57,7 @@ def test_a_red_issued_over_its_blue_is_named() -> None:
     seq = max(e.seq for e in rejected)
     granted = next(e for e in world.events if e.serial == "R1" and e.red is not None)
     # R2 was refused; a broken worker issues it anyway with R1's share: 120 % of line 1
-    forged = [dataclasses.replace(granted, serial="R2", seq=seq + 1, type=EventType.FORM_APPLYING),
+    forged = [dataclasses.replace(granted, serial="R2", seq=seq + 1, type=EventType.SUBMITTING),
               dataclasses.replace(granted, serial="R2", seq=seq + 2, type=EventType.ISSUED,
                                   invoice=InvoiceInfo(number="X"))]
     found = names(facts_of(world, world.events + forged))

@@ -23,7 +23,7 @@ from fapiao.schemas.requests import fingerprint, parse_request
 T0 = datetime(2025, 3, 11, 4, 6, 51, tzinfo=timezone.utc)
 # What a blue serial can be and be told; reds have statuses and signals of their own (test_red_*.py).
 BLUE_STATUSES = tuple(s for s in Status if s not in (
-    Status.RESERVING, Status.FORM_APPLYING, Status.AWAITING_COUNTERPARTY, Status.FORM_QUERYING, Status.CONFIRMED,
+    Status.RESERVING, Status.AWAITING_COUNTERPARTY, Status.CONFIRMED,
     Status.REVOKING, Status.CANCELLING, Status.WITHDRAWN, Status.RED_FLUSHED))
 BLUE_KINDS = tuple(k for k in SignalKind if k is not SignalKind.FORM and not k.value.startswith("red_"))
 SERIAL = "SO20250311000001"

@@ -63,6 +63,7 @@ def test_a_whole_return_flushes_the_blue_and_carries_what_remains() -> None:
     world = World(Provider())
     original = blue("B1")
     world.publish(original)
+    run(world, [], set())  # the blue is issued first: a red of a blue in progress is refused
     world.publish(red("R1", "B1", "02"))
     run(world, [0], set())
     assert world.rows["R1"].status is Status.ISSUED
@@ -80,7 +81,7 @@ def test_a_red_of_a_blue_that_is_not_issued_yet_is_refused() -> None:
     assert "NOPE" not in world.rows  # the refusal creates no row for a serial that has none
 
 
-def test_a_form_awaiting_the_buyer_is_confirmed_then_the_red_is_queried_before_it_is_submitted() -> None:
+def test_a_red_whose_form_awaits_the_buyer_waits_and_is_issued_once_confirmed() -> None:
     world = World(Provider(used={"B1"}, buyer=lambda _: "confirm"))
     original = blue("B1")
     world.publish(original)
@@ -88,10 +89,11 @@ def test_a_form_awaiting_the_buyer_is_confirmed_then_the_red_is_queried_before_i
     world.publish(red("R1", "B1", "02"))
     run(world, [], set())
     kinds = [e.type for e in world.events if e.serial == "R1"]
-    assert EventType.AWAITING_COUNTERPARTY in kinds
-    confirmed = kinds.index(EventType.CONFIRMED)
-    assert kinds[confirmed + 1] is EventType.QUERYING and EventType.SUBMITTING in kinds[confirmed:]
+    assert kinds.count(EventType.SUBMITTING) == 1 and EventType.AWAITING_COUNTERPARTY in kinds
+    waiting = next(e for e in world.events if e.type is EventType.AWAITING_COUNTERPARTY)
+    assert waiting.form is not None and waiting.form.deadline is not None  # the table holds the deadline
     assert world.rows["R1"].status is Status.ISSUED and world.rows["R1"].form.status == "04"
+    assert world.provider.issued["R1"] == 1
 
 
 def test_a_refused_or_lapsed_form_fails_the_red_issues_nothing_and_frees_its_share() -> None:
@@ -99,6 +101,7 @@ def test_a_refused_or_lapsed_form_fails_the_red_issues_nothing_and_frees_its_sha
         world = World(Provider(used={"B1"}, buyer=lambda _, a=answer: a))
         original = blue("B1")
         world.publish(original)
+        run(world, [], set())
         world.publish(red("R1", "B1", "02"))
         run(world, [0], set())
         row = world.rows["R1"]
@@ -112,11 +115,9 @@ def test_a_red_cancel_withdraws_a_red_awaiting_the_buyer() -> None:
     world = World(Provider(used={"B1"}, buyer=lambda _: "silent"))
     original = blue("B1")
     world.publish(original)
+    run(world, [], set())
     world.publish(red("R1", "B1", "02"))
-    for _ in range(40):
-        if world.rows.get("R1") and world.rows["R1"].status is Status.AWAITING_COUNTERPARTY:
-            break
-        world.step(world.pending()[0])
+    run(world, [0], set(), until=lambda w: "R1" in w.rows and w.rows["R1"].status is Status.AWAITING_COUNTERPARTY)
     cancel, findings = parse_request({"serial": "C1", "kind": "red_cancel", "original_serial": "R1"})
     assert cancel is not None, findings
     world.publish(cancel)
@@ -130,6 +131,7 @@ def test_a_red_cancel_of_an_issued_red_is_refused() -> None:
     world = World(Provider())
     original = blue("B1")
     world.publish(original)
+    run(world, [], set())  # the blue is issued first: a red of a blue in progress is refused
     world.publish(red("R1", "B1", "02"))
     run(world, [0], set())
     cancel, _ = parse_request({"serial": "C1", "kind": "red_cancel", "original_serial": "R1"})

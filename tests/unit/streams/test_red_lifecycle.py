@@ -19,7 +19,6 @@ from streams_support import T0, build_state
 
 E, K, S = EventType, SignalKind, Status
 POLICY = Policy(form_poll=timedelta(seconds=60), form_deadline=timedelta(hours=72))
-FORM_CALLS = (S.FORM_APPLYING, S.FORM_QUERYING, S.REVOKING, S.AWAITING_COUNTERPARTY, S.IN_DOUBT)
 
 
 def granted_order():  # type: ignore[no-untyped-def]
@@ -46,30 +45,41 @@ def told(state: InvoiceState, kind: SignalKind, **fields: object) -> list[EventT
 
 WAITING = RedForm(number="44011222071003100064", uuid="a35494ab1e7f49e59ae30be9ac321cb5", status="02",
                   entered_at=T0, deadline=T0 + timedelta(hours=72))
-# The provider's word on a form -> what a red does, without and with a red_cancel waiting on it.
+# What the provider says of a red's form (a query's "pending" naming it) -> what a red does, without and with
+# a red_cancel waiting on it.
 ON_FORM = {
-    "01": ([E.CONFIRMED, E.SUBMITTING], [E.CONFIRMED, E.SUBMITTING, E.CANCEL_REFUSED]),
-    "04": ([E.CONFIRMED, E.QUERYING], [E.CONFIRMED, E.QUERYING, E.CANCEL_REFUSED]),  # ask before sending
+    "01": ([E.CONFIRMED, E.ACCEPTED], [E.CONFIRMED, E.ACCEPTED, E.CANCEL_REFUSED]),
+    "04": ([E.CONFIRMED, E.ACCEPTED], [E.CONFIRMED, E.ACCEPTED, E.CANCEL_REFUSED]),  # 确认即开票: it comes
     "02": ([E.AWAITING_COUNTERPARTY], [E.REVOKING]),
     "03": ([E.AWAITING_COUNTERPARTY], [E.REVOKING]),
     "15": ([E.AWAITING_COUNTERPARTY], [E.REVOKING]),  # a provider's own 申请中: still waiting
     **{status: ([E.FAILED], [E.FAILED, E.CANCEL_REFUSED]) for status in ("05", "06", "07", "09", "10", "11")},
     "08": ([E.FAILED], [E.FAILED]),  # revoked: the red_cancel got what it asked
 }
+HEARD_IN = (S.SUBMITTING, S.ACCEPTED, S.QUERYING, S.AWAITING_COUNTERPARTY, S.IN_DOUBT)
 
 
 @pytest.mark.parametrize("peer", [None, "C1"], ids=["alone", "cancel-waiting"])
-@pytest.mark.parametrize("status", FORM_CALLS)
+@pytest.mark.parametrize("status", HEARD_IN)
 @pytest.mark.parametrize("form_status", sorted(ON_FORM))
 def test_the_word_on_a_form(status: Status, form_status: str, peer: str | None) -> None:
-    state = a_red(status, WAITING if status is not S.FORM_APPLYING else None, peer)
-    events = told(state, K.FORM, form=dataclasses.replace(WAITING, status=form_status))
+    state = a_red(status, None if status is S.SUBMITTING else WAITING, peer)
+    events = told(state, K.PENDING, form=dataclasses.replace(WAITING, status=form_status))
     assert events == ON_FORM[form_status][peer is not None]
 
 
+@pytest.mark.parametrize("form_status", sorted(ON_FORM))
+def test_the_word_on_a_form_being_revoked(form_status: str) -> None:
+    """Still waiting after a revoke: ask again after a while; anything else, as in the table."""
+    state = a_red(S.REVOKING, WAITING, "C1")
+    events = told(state, K.FORM, form=dataclasses.replace(WAITING, status=form_status))
+    waiting = form_status in ("02", "03", "15")
+    assert events == ([E.IN_DOUBT] if waiting else ON_FORM[form_status][True])
+
+
 def test_a_failed_form_carries_its_status_and_a_waiting_one_its_deadline() -> None:
-    state = a_red(S.FORM_APPLYING)
-    signal = Signal(serial="R1", kind=K.FORM, at=T0, source="issue", attempt=state.attempt,
+    state = a_red(S.QUERYING)
+    signal = Signal(serial="R1", kind=K.PENDING, at=T0, source="query", attempt=state.attempt,
                     form=RedForm(number="N1", status="02"))
     (event,) = decide(state, signal, POLICY, validate)
     assert event.form is not None and event.form.deadline == T0 + POLICY.form_deadline  # no entry time given
@@ -79,9 +89,9 @@ def test_a_failed_form_carries_its_status_and_a_waiting_one_its_deadline() -> No
     assert (event.code, event.form.status) == ("red_form_07", "07")  # type: ignore[union-attr]
 
 
-def test_a_late_word_on_a_form_already_confirmed_changes_nothing() -> None:
-    state = a_red(S.SUBMITTING, dataclasses.replace(WAITING, status="04"))
-    assert told(state, K.FORM, form=WAITING) == []
+def test_a_form_confirmed_before_is_confirmed_once() -> None:
+    state = a_red(S.ACCEPTED, dataclasses.replace(WAITING, status="04"))
+    assert told(state, K.PENDING, form=dataclasses.replace(WAITING, status="04")) == [E.ACCEPTED]
 
 
 def test_the_last_look_at_a_waiting_form_is_just_after_its_deadline() -> None:
@@ -89,7 +99,7 @@ def test_the_last_look_at_a_waiting_form_is_just_after_its_deadline() -> None:
     waited = tuple(HistoryEntry(seq=n, type=E.AWAITING_COUNTERPARTY, at=T0) for n in range(1, 4))
     history_of_waits = dataclasses.replace(a_red(S.AWAITING_COUNTERPARTY, WAITING), history=waited)
     near = dataclasses.replace(WAITING, deadline=T0 + timedelta(minutes=5, seconds=30))
-    signal = Signal(serial="R1", kind=K.FORM, at=T0 + timedelta(minutes=5), source="issue",
+    signal = Signal(serial="R1", kind=K.PENDING, at=T0 + timedelta(minutes=5), source="query",
                     attempt=history_of_waits.attempt, form=near)
     (event,) = decide(history_of_waits, signal, POLICY, validate)
     assert event.due_at == near.deadline + POLICY.form_poll
@@ -97,23 +107,20 @@ def test_the_last_look_at_a_waiting_form_is_just_after_its_deadline() -> None:
     assert event.due_at == signal.at + POLICY.form_poll  # the first wait ends after the deadline anyway
 
 
-# What the reconcile timer's DUE does to a red whose wait is over, by status and what is known of its form.
+# What the reconcile timer's DUE does to a red whose wait is over: a red is asked about and sent again as a blue.
 CONFIRMED = dataclasses.replace(WAITING, status="04")
 ON_DUE = [
     (S.RESERVING, None, []),  # its blue's answer is on its way: nothing to chase
-    (S.FORM_APPLYING, None, [E.FORM_APPLYING]),  # applying again is safe: same order number, same form
-    (S.IN_DOUBT, None, [E.FORM_APPLYING]),
-    (S.RETRY_WAIT, None, [E.FORM_APPLYING]),
-    (S.PAUSED, None, [E.FORM_APPLYING]),
-    (S.AWAITING_COUNTERPARTY, WAITING, [E.FORM_QUERYING]),
-    (S.FORM_QUERYING, WAITING, [E.FORM_QUERYING]),
-    (S.REVOKING, WAITING, [E.FORM_QUERYING]),
-    (S.IN_DOUBT, WAITING, [E.FORM_QUERYING]),
-    (S.RETRY_WAIT, WAITING, [E.FORM_QUERYING]),  # a known form is asked about, never applied for again
-    (S.SUBMITTING, CONFIRMED, [E.QUERYING]),
+    (S.SUBMITTING, None, [E.QUERYING]),
+    (S.ACCEPTED, None, [E.QUERYING]),  # the first look at the form raised with it
+    (S.IN_DOUBT, None, [E.QUERYING]),
+    (S.RETRY_WAIT, None, [E.SUBMITTING]),
+    (S.PAUSED, None, [E.SUBMITTING]),
+    (S.AWAITING_COUNTERPARTY, WAITING, [E.QUERYING]),
+    (S.REVOKING, WAITING, [E.QUERYING]),
+    (S.IN_DOUBT, WAITING, [E.QUERYING]),
+    (S.CONFIRMED, CONFIRMED, [E.QUERYING]),
     (S.ACCEPTED, CONFIRMED, [E.QUERYING]),
-    (S.IN_DOUBT, CONFIRMED, [E.QUERYING]),
-    (S.RETRY_WAIT, CONFIRMED, [E.SUBMITTING]),
 ]
 
 
@@ -187,6 +194,6 @@ def test_a_revoke_the_provider_refuses_tells_the_cancel_no_and_asks_about_the_fo
     state = a_red(S.REVOKING, WAITING, peer="C1")
     events = decide(state, Signal(serial="R1", kind=K.FAILED, at=T0, source="query", attempt=state.attempt,
                                   code="9999", message="已确认"), POLICY, validate)
-    assert [e.type for e in events] == [E.CANCEL_REFUSED, E.FORM_QUERYING]
+    assert [e.type for e in events] == [E.CANCEL_REFUSED, E.QUERYING]
     after = replay(events, state)
-    assert after is not None and after.peer is None and after.status is S.FORM_QUERYING
+    assert after is not None and after.peer is None and after.status is S.QUERYING
