@@ -20,7 +20,8 @@ from urllib.parse import urlencode
 import httpx
 
 from fapiao.connectors.broker import EmbeddedBroker, free_port
-from fapiao.connectors.kafka import create_topics, wait_for_broker
+from fapiao.connectors.cluster import Cluster
+from fapiao.connectors.kafka import create_topics
 from fapiao.exceptions import FapiaoStreamError
 from fapiao.settings import Settings
 from fapiao.streams.topics import all_topics
@@ -100,7 +101,7 @@ class Stack:
         self.workdir = workdir
         self.options = options or StackOptions()
         self.broker: EmbeddedBroker | None = None
-        self.bootstrap = settings.kafka_bootstrap or ""
+        self._cluster: Cluster | None = Cluster.of(settings) if settings.kafka_bootstrap else None
         self.processes: dict[str, Process] = {}
         self.sandbox_urls: dict[str, str] = {}
         self.gateway_url = ""
@@ -113,7 +114,7 @@ class Stack:
     def start(self) -> "Stack":
         try:
             self._start_broker()
-            create_topics(self.bootstrap, all_topics(self.settings.topic_prefix, self.settings.app_id),
+            create_topics(self.cluster, all_topics(self.settings.topic_prefix, self.settings.app_id),
                           self.settings.partitions)
             gateway_port = free_port()
             self.gateway_url = f"http://127.0.0.1:{gateway_port}"
@@ -128,12 +129,23 @@ class Stack:
             raise
         return self
 
+    @property
+    def cluster(self) -> Cluster:
+        """The cluster the stack runs on: the configured one, or its embedded broker once started."""
+        if self._cluster is None:
+            raise StackError("the stack has not started its broker yet")
+        return self._cluster
+
+    @property
+    def bootstrap(self) -> str:
+        return self.cluster.bootstrap
+
     def _start_broker(self) -> None:
-        if self.bootstrap:
-            wait_for_broker(self.bootstrap)
+        if self._cluster is not None:
+            self._cluster.check()
             return
         self.broker = EmbeddedBroker(log_path=self.workdir / "logs" / "broker.log").start()
-        self.bootstrap = self.broker.bootstrap
+        self._cluster = self.broker.cluster
 
     def _start_sandbox(self, provider: str) -> None:
         port = free_port()
@@ -175,7 +187,7 @@ class Stack:
             env.update({k: v for k, v in DEMO_TIMINGS.items() if k not in os.environ})
         env.update({k: v for k, v in LOCAL_GATEWAY.items() if k not in os.environ})
         env.update(self.options.env)
-        env["FAPIAO_KAFKA_BOOTSTRAP"] = self.bootstrap
+        env.update(self.cluster.environment())
         env["FAPIAO_TOPIC_PREFIX"] = self.settings.topic_prefix
         env["FAPIAO_APP_ID"] = self.settings.app_id
         env["FAPIAO_PARTITIONS"] = str(self.settings.partitions)

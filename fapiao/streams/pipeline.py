@@ -21,7 +21,7 @@ import faust
 from aiokafka.partitioner import DefaultPartitioner
 from faust.types import EventT
 
-from fapiao.connectors.security import broker_credentials
+from fapiao.connectors.cluster import Cluster
 from fapiao.schemas.codec import Codec
 from fapiao.schemas.records import InvoiceEvent, InvoiceState, Status
 from fapiao.schemas.registry import codec_for
@@ -277,13 +277,12 @@ def _shorten_fetch_wait(ms: int) -> None:
     aiokafka.AIOKafkaConsumer = _Consumer
 
 
-def create_app(app_id: str, bootstrap: str, **options: Any) -> faust.App:
+def create_app(app_id: str, cluster: Cluster, **options: Any) -> faust.App:
     """A faust app tuned for this pipeline's brokers: what the worker runs on, and the benchmark's
     faust ceiling too, so that one measures the same consumer and producer."""
     _shorten_fetch_wait(FETCH_MAX_WAIT_MS)
     return faust.App(
         app_id,
-        broker=";".join(f"kafka://{host}" for host in bootstrap.split(",")),
         store="memory://",
         topic_allow_declare=False,  # `fapiao topics create` made them, with our partition count and config
         consumer_auto_offset_reset="earliest",
@@ -294,15 +293,16 @@ def create_app(app_id: str, bootstrap: str, **options: Any) -> faust.App:
         stream_wait_empty=True,
         producer_acks=-1,
         producer_linger=0.005,  # a few ms of batching turns thousands of tiny produce requests into few
+        **cluster.faust_options(),
         **options,
     )
 
 
-def create_pipeline(settings: Settings, bootstrap: str) -> Pipeline:
+def create_pipeline(settings: Settings, cluster: Cluster) -> Pipeline:
     """The faust app, its topics and its table; agents are installed by `fapiao.streams.worker`."""
     app = create_app(
         settings.app_id,
-        bootstrap,
+        cluster,
         datadir=str(settings.data_dir),
         topic_partitions=settings.partitions,
         table_standby_replicas=0,
@@ -310,7 +310,6 @@ def create_pipeline(settings: Settings, bootstrap: str) -> Pipeline:
         web_bind=settings.web_host,
         web_port=settings.web_port,
         web_in_thread=False,
-        broker_credentials=broker_credentials(settings),
     )
     topics = {role: app.topic(topic_name(settings.topic_prefix, role), partitions=settings.partitions, **RAW_BYTES)
               for role in ROLES}

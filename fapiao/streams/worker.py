@@ -9,9 +9,9 @@ import threading
 import faust
 from mode.utils.logging import level_number
 
-from fapiao.connectors.kafka import create_topics, wait_for_broker
+from fapiao.connectors.cluster import Cluster
+from fapiao.connectors.kafka import create_topics
 from fapiao.connectors.registry import callback_parsers, providers
-from fapiao.connectors.security import security_config
 from fapiao.logs import logging_config
 from fapiao.settings import Settings
 from fapiao.streams import callbacks, intake, invoices, issuing, reconcile, recovery, watchdog, web
@@ -25,14 +25,14 @@ SHUTDOWN_DEADLINE_S = 20.0
 log = logging.getLogger("fapiao.worker")
 
 
-def build(settings: Settings, bootstrap: str) -> Pipeline:
+def build(settings: Settings, cluster: Cluster) -> Pipeline:
     """The faust app with every agent installed."""
-    pipeline = create_pipeline(settings, bootstrap)
+    pipeline = create_pipeline(settings, cluster)
     intake.install(pipeline)
     invoices.install(pipeline, validate)
     issuing.install(pipeline, providers(settings))
     callbacks.install(pipeline, callback_parsers(settings))
-    recovery.install(pipeline, bootstrap)
+    recovery.install(pipeline, cluster)
     reconcile.install(pipeline)
     watchdog.install(pipeline)
     web.install(pipeline)
@@ -61,12 +61,10 @@ class _Worker(faust.Worker):
         timer.start()
 
 
-def run(settings: Settings, bootstrap: str, loglevel: str = "info") -> None:
-    """Create the topics if needed, then run the worker until SIGTERM or Ctrl-C."""
-    security = security_config(settings)
-    wait_for_broker(bootstrap, security=security)
-    create_topics(bootstrap, all_topics(settings.topic_prefix, settings.app_id), settings.partitions, security)
-    pipeline = build(settings, bootstrap)
+def run(settings: Settings, cluster: Cluster, loglevel: str = "info") -> None:
+    """Create the topics if needed, then run the worker until SIGTERM or Ctrl-C (the cluster answers: checked)."""
+    create_topics(cluster, all_topics(settings.topic_prefix, settings.app_id), settings.partitions)
+    pipeline = build(settings, cluster)
     # Our formatter instead of faust's: FAPIAO_LOG_FORMAT, and secrets masked in every line.
     config = logging_config(settings, level_number(loglevel))
     _Worker(pipeline.app, loglevel=loglevel, quiet=True, logging_config=config).execute_from_commandline()

@@ -10,7 +10,6 @@ from typing import Callable
 import httpx
 import pytest
 
-from fapiao.connectors.kafka import producer
 from fapiao.connectors.stack import Stack, StackOptions
 from fapiao.connectors.watch import ResultWatcher
 from fapiao.samples import valid_request
@@ -32,12 +31,12 @@ def test_metrics_count_results_and_time_provider_calls(settings_factory: Callabl
     settings = settings_factory(FAPIAO_PARTITIONS="2")
     with Stack(settings, tmp_path, StackOptions(providers=("kingdee",))) as stack:
         serials = [f"M-{n}" for n in range(3)]
-        out = producer(stack.bootstrap)
+        out = stack.cluster.producer()
         for serial in serials:
             out.produce(topic_name(settings.topic_prefix, "requests"), key=serial.encode(),
                         value=json.dumps(valid_request(serial, "kingdee"), ensure_ascii=False).encode())
         assert out.flush(10) == 0
-        watcher = ResultWatcher(stack.bootstrap, topic_name(settings.topic_prefix, "results"), Codec(), serials)
+        watcher = ResultWatcher(stack.cluster, topic_name(settings.topic_prefix, "results"), Codec(), serials)
         try:
             assert watcher.wait(40), f"no result for {watcher.pending}"
         finally:
