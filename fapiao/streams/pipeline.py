@@ -29,6 +29,7 @@ from fapiao.settings import Settings
 from fapiao.streams.dlq import dead_letter
 from fapiao.streams.lifecycle import Policy
 from fapiao.streams.metrics import WorkerMetrics
+from fapiao.streams.store import store_url, table_options
 from fapiao.streams.topics import ROLES, TABLE_NAME, topic_name
 
 __all__ = ["Pipeline", "Due", "create_app", "create_pipeline", "run_batch", "EVENT_TYPE_HEADER", "PROGRESS_ROLES",
@@ -303,7 +304,10 @@ def create_pipeline(settings: Settings, cluster: Cluster) -> Pipeline:
     app = create_app(
         settings.app_id,
         cluster,
-        datadir=str(settings.data_dir),
+        datadir=str(settings.data_dir / settings.app_id),  # a table on disk belongs to one app id's changelog
+        # The embedded broker reports a high watermark below a partition's end, so a table on disk can hold
+        # offsets past it; `streams/recovery.py` reads on to the real end instead of refusing to start.
+        recovery_consistency_check=False,
         topic_partitions=settings.partitions,
         table_standby_replicas=0,
         web_enabled=True,
@@ -317,6 +321,7 @@ def create_pipeline(settings: Settings, cluster: Cluster) -> Pipeline:
     # changed the row, even when rows are written after a batch rather than inside one event.
     table = app.Table(TABLE_NAME, default=None, partitions=settings.partitions, use_partitioner=True,
                       key_type=bytes, value_type=bytes,  # bytes -> faust's "raw" serializer for the changelog
+                      store=store_url(settings.table_store), options=table_options(settings.table_store),
                       help="serial -> InvoiceState (Avro): the fold of the serial's events")
     pipeline = Pipeline(app=app, settings=settings, codec=codec_for(settings.schema_registry_url), topics=topics,
                         table=table, policy=_policy(settings))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import logging.config
 import os
 import threading
 
@@ -14,7 +15,7 @@ from fapiao.connectors.kafka import create_topics
 from fapiao.connectors.registry import callback_parsers, providers
 from fapiao.logs import logging_config
 from fapiao.settings import Settings
-from fapiao.streams import callbacks, intake, invoices, issuing, reconcile, recovery, watchdog, web
+from fapiao.streams import callbacks, intake, invoices, issuing, reconcile, recovery, store, watchdog, web
 from fapiao.streams.pipeline import Pipeline, create_pipeline
 from fapiao.streams.topics import all_topics
 from fapiao.streams.validation import validate
@@ -65,6 +66,16 @@ def run(settings: Settings, cluster: Cluster, loglevel: str = "info") -> None:
     """Create the topics if needed, then run the worker until SIGTERM or Ctrl-C (the cluster answers: checked)."""
     create_topics(cluster, all_topics(settings.topic_prefix, settings.app_id), settings.partitions)
     pipeline = build(settings, cluster)
-    # Our formatter instead of faust's: FAPIAO_LOG_FORMAT, and secrets masked in every line.
+    # Our formatter instead of faust's: FAPIAO_LOG_FORMAT, and secrets masked in every line. Set here too,
+    # before faust sets it, so that what the table store finds on disk is logged.
     config = logging_config(settings, level_number(loglevel))
-    _Worker(pipeline.app, loglevel=loglevel, quiet=True, logging_config=config).execute_from_commandline()
+    logging.config.dictConfig(config)
+    pipeline.app.conf.datadir.mkdir(parents=True, exist_ok=True)  # faust makes only its last part
+    tabledir = pipeline.app.conf.tabledir
+    store.open_table_dir(tabledir)
+    try:
+        _Worker(pipeline.app, loglevel=loglevel, quiet=True, logging_config=config).execute_from_commandline()
+    except SystemExit as stopped:
+        if not stopped.code:  # faust stopped and flushed its producer: the changelog has every row on disk
+            store.mark_closed(tabledir)
+        raise
