@@ -14,6 +14,7 @@ from fapiao.connectors.cluster import Cluster
 from fapiao.connectors.kafka import create_topics
 from fapiao.connectors.registry import callback_parsers, providers
 from fapiao.logs import logging_config
+from fapiao.metrics import process_stopped
 from fapiao.settings import Settings
 from fapiao.streams import callbacks, intake, invoices, issuing, reconcile, recovery, store, watchdog, web
 from fapiao.streams.pipeline import Pipeline, create_pipeline
@@ -79,3 +80,5 @@ def run(settings: Settings, cluster: Cluster, loglevel: str = "info") -> None:
         if not stopped.code:  # faust stopped and flushed its producer: the changelog has every row on disk
             store.mark_closed(tabledir)
         raise
+    finally:
+        process_stopped()
