@@ -4,8 +4,9 @@
   `ACCEPTED` only means 开票中, the result follows by callback or query. Never resent here after the
   bytes left, except once after an explicit 未进行接口授权 answer (the gateway refused the token before
   reading the request, so nothing can have been issued).
-- query: ALLE.INVOICE.QUERY by serialNo: invoiceStatus 0 ISSUED, 2 PENDING, 4 FAILED.
-  Not found [I]: the real shape is undocumented; we read `success` with an empty `data` (what the
+- query: ALLE.INVOICE.QUERY by serialNo for 数电 types, BILL.INVOICE.QUERY by billNo for the
+  BILL.PUSH types (the choice and the reading of a bill's answer are in `queries`): invoiceStatus
+  0 ISSUED, 2 PENDING, 4 FAILED. Not found [I]: the real shape is undocumented; we read `success` with an empty `data` (what the
   sandbox sends) or a failure whose message says 不存在/未查询到/未找到 as NOT_FOUND.
 - The access_token travels in the `access_token` header only, so it never appears in a logged URL.
 Classification lives in `errors`, mappings in `mapping`, tokens in `auth`.
@@ -18,11 +19,11 @@ from typing import Any, ClassVar
 
 import httpx
 
-from fapiao.connectors.kingdee import mapping
+from fapiao.connectors.kingdee import mapping, queries
 from fapiao.connectors.kingdee.auth import Tokens
 from fapiao.connectors.kingdee.envelope import DataCodec, Reply, envelope, new_request_id, read_reply
 from fapiao.connectors.kingdee.errors import KingdeeCallError, classify, is_auth_failure, translated
-from fapiao.connectors.kingdee.protocol import AUTH_FAILURE, BILL_PUSH, OPEN_API_PATH, QUERY, SANDBOX_URL
+from fapiao.connectors.kingdee.protocol import AUTH_FAILURE, BILL_PUSH, OPEN_API_PATH, SANDBOX_URL
 from fapiao.connectors.provider import Outcome, OutcomeKind, ProviderConfigurationError
 from fapiao.connectors.transport import PooledTransport
 from fapiao.connectors.wire import dumps
@@ -74,8 +75,9 @@ class KingdeeProvider:
         return Outcome(OutcomeKind.ACCEPTED, code=reply.code, message=reply.message or None)
 
     async def query(self, request: InvoiceRequest) -> Outcome:
+        interface, data = queries.query_for(request)
         try:
-            reply = await self._call(QUERY, mapping.query_data(request), request.serial, idempotent=True)
+            reply = await self._call(interface, data, request.serial, idempotent=True)
         except KingdeeCallError as exc:
             message = exc.outcome.message or ""
             if exc.outcome.kind is OutcomeKind.FAILED and any(text in message for text in _NOT_FOUND):
@@ -84,7 +86,7 @@ class KingdeeProvider:
                 # A query that failed says nothing about the invoice: only invoiceStatus 4 fails a serial.
                 return Outcome(OutcomeKind.RETRYABLE, code=exc.outcome.code, message=message)
             return exc.outcome
-        return mapping.query_outcome(reply.data)
+        return queries.outcome_of(interface, reply.data, request.serial)
 
     async def aclose(self) -> None:
         await self._http.aclose()
