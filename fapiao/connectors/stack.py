@@ -158,8 +158,8 @@ class Stack:
                                            "--callback-url", callback_url, *self.options.sandbox_args])
         self.wait_until_answers(f"sandbox-{provider}", f"{self.sandbox_urls[provider]}/_sandbox/stats")
 
-    def start_worker(self, index: int = 0) -> Process:
-        """Start (or restart) worker `index` with its own web port and data directory."""
+    def start_worker(self, index: int = 0, env: Mapping[str, str] | None = None) -> Process:
+        """Start (or restart) worker `index` with its own web port and data directory (and `env` beside)."""
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         if index < len(self.web_urls):
@@ -167,7 +167,7 @@ class Stack:
         else:
             self.web_urls.append(url)
         process = self.spawn(f"worker-{index}", ["worker"], {
-            "FAPIAO_WEB_PORT": str(port), "FAPIAO_DATA_DIR": str(self.workdir / f"worker-{index}")})
+            **(env or {}), "FAPIAO_WEB_PORT": str(port), "FAPIAO_DATA_DIR": str(self.workdir / f"worker-{index}")})
         self.wait_until_answers(f"worker-{index}", f"{url}/healthz", timeout_s=60)
         return process
 
