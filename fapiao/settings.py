@@ -68,7 +68,7 @@ KEYS: tuple[Key, ...] = (
     Key("FAPIAO_GATEWAY_SECRET_ROUTES", "kingdee", "comma-separated providers whose callbacks need the shared secret"),
     Key("FAPIAO_WEB_HOST", "127.0.0.1", "the worker's HTTP listen address (0.0.0.0 in a container)"),
     Key("FAPIAO_WEB_PORT", "8781", "the worker's HTTP port (state queries, health, metrics)"),
-    Key("FAPIAO_DATA_DIR", "var", "local state of a worker (the RocksDB table under DATA_DIR/tables)"),
+    Key("FAPIAO_DATA_DIR", "var", "local state of a worker: the RocksDB table, under DATA_DIR/APP_ID/v1/tables"),
     Key("FAPIAO_TABLE_STORE", "rocksdb", "where the worker keeps its state table: rocksdb (on disk under FAPIAO_DATA_DIR) or memory"),
     Key("FAPIAO_CONSOLE_HOST", "127.0.0.1", "the operator's console listen address (it shows personal data: keep it on loopback or behind TLS)"),
     Key("FAPIAO_CONSOLE_PORT", "8782", "the operator's console port"),
