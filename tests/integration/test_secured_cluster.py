@@ -37,6 +37,7 @@ COMMANDS = {
     "replay": ["replay", "--json"],
     "writeback": ["writeback", "--url", "http://127.0.0.1:9/results"],
     "bench": ["bench", "--count", "1"],
+    "console": ["console", "--host", "127.0.0.1", "--port", "0"],
 }
 REQUESTS = list(demo_requests(3, "yipiaoyun", invalid_every=0))
 
@@ -79,7 +80,8 @@ def assert_one_clear_line(done: subprocess.CompletedProcess[str], *names: str) -
 def test_tls_aimed_at_a_plain_text_broker_stops_every_command_with_one_line(
         name: str, kafka_bootstrap: str, tmp_path: Path) -> None:
     env = {"FAPIAO_KAFKA_BOOTSTRAP": kafka_bootstrap, "FAPIAO_KAFKA_SECURITY_PROTOCOL": "SSL",
-           "FAPIAO_KAFKA_CONNECT_TIMEOUT_S": "2", "FAPIAO_DATA_DIR": str(tmp_path / "var")}
+           "FAPIAO_KAFKA_CONNECT_TIMEOUT_S": "2", "FAPIAO_DATA_DIR": str(tmp_path / "var"),
+           "FAPIAO_CONSOLE_TOKEN": "a-token-for-the-console"}
     assert_one_clear_line(run(COMMANDS[name], env, tmp_path), kafka_bootstrap, "FAPIAO_KAFKA_SECURITY_PROTOCOL=SSL")
 
 
