@@ -26,13 +26,15 @@ from prometheus_client import Counter as _Counter
 from prometheus_client import Gauge as _Gauge
 from prometheus_client import Histogram as _Histogram
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
+from prometheus_client.parser import text_string_to_metric_families
 
 __all__ = ["Registry", "Counter", "Gauge", "Histogram", "LATENCY_BUCKETS", "CONTENT_TYPE", "multiprocess_dir",
-           "process_stopped"]
+           "process_stopped", "Sample", "samples"]
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 CONTENT_TYPE = "text/plain; version=0.0.4"  # the text format generate_latest writes
 Labels = tuple[str, ...]
+Sample = tuple[str, tuple[tuple[str, str], ...]]  # (sample name, its labels sorted by name)
 disable_created_metrics()  # no `_created` series beside each counter and histogram: nothing here reads them
 
 
@@ -45,6 +47,12 @@ def process_stopped() -> None:
     """A stopping process's gauges stop counting in the others' scrapes (multiprocess mode only)."""
     if multiprocess_dir():
         mark_process_dead(os.getpid(), multiprocess_dir())
+
+
+def samples(text: str) -> dict[Sample, float]:
+    """Every sample of a scrape, whatever order its labels come in (the benchmark and the tests read them)."""
+    return {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
+            for family in text_string_to_metric_families(text) for sample in family.samples}
 
 
 def _key(values: Iterable[object]) -> Labels:

@@ -16,6 +16,7 @@ from fapiao.bench.process import cpu_seconds, peak_rss_mb
 from fapiao.connectors.stack import Stack, StackOptions
 from fapiao.connectors.watch import ResultWatcher
 from fapiao.exceptions import FapiaoStreamError
+from fapiao.metrics import samples
 from fapiao.samples import demo_requests
 from fapiao.schemas.codec import Codec
 from fapiao.settings import Settings
@@ -58,9 +59,9 @@ def _publish(out: Producer, topic: str, requests: list[tuple[str, bytes]], rate:
 
 def _records_moved(web_url: str) -> float:
     """Records the worker has read and sent so far, changelog included (from its /metrics)."""
-    text = httpx.get(f"{web_url}/metrics", timeout=10).text
-    return sum(float(line.rpartition(" ")[2]) for line in text.splitlines()
-               if line.startswith(("fapiao_records_in_total{", "fapiao_records_out_total{")))
+    found = samples(httpx.get(f"{web_url}/metrics", timeout=10).text)
+    return sum(value for (name, _), value in found.items()
+               if name in ("fapiao_records_in_total", "fapiao_records_out_total"))
 
 
 def run_benchmark(settings: Settings, workdir: Path, count: int, latency_ms: int, provider: str,

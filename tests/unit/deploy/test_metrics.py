@@ -5,20 +5,12 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timezone
 
-from prometheus_client.parser import text_string_to_metric_families
-
 from fapiao.connectors.provider import Outcome, OutcomeKind
-from fapiao.metrics import Registry
+from fapiao.metrics import Registry, samples
 from fapiao.schemas.records import InvoiceResult, InvoiceState, Status
 from fapiao.streams.metrics import MeteredProvider, WorkerMetrics
 
 NOW = datetime(2025, 1, 1, tzinfo=timezone.utc)
-
-
-def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    """(name, sorted labels) -> value of every sample in a scrape."""
-    return {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
-            for family in text_string_to_metric_families(text) for sample in family.samples}
 
 
 def test_counters_gauges_and_histograms_render_as_prometheus_text() -> None:

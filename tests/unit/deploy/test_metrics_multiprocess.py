@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pytest
 from prometheus_client.multiprocess import mark_process_dead
-from prometheus_client.parser import text_string_to_metric_families
 
+from fapiao.metrics import Sample, samples
 from fapiao.streams.metrics import WorkerMetrics
 
 # A worker process's part: count records, hold calls in flight, time a call; then wait to be told to exit.
 WRITER = """
 import sys
+from fapiao.metrics import Sample, samples
 from fapiao.streams.metrics import WorkerMetrics
 metrics = WorkerMetrics()
 records, in_flight = int(sys.argv[1]), int(sys.argv[2])
@@ -29,9 +30,8 @@ sys.stdin.read()
 """
 
 
-def scrape() -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    return {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
-            for family in text_string_to_metric_families(WorkerMetrics().render()) for sample in family.samples}
+def scrape() -> dict[Sample, float]:
+    return samples(WorkerMetrics().render())
 
 
 def test_one_scrape_adds_up_every_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -67,6 +67,5 @@ def test_without_the_directory_a_scrape_is_this_process_only(monkeypatch: pytest
     monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
     metrics = WorkerMetrics()
     metrics.records_in.inc("fapiao.signals", by=3)
-    found = {(s.name, tuple(sorted(s.labels.items()))): s.value
-             for family in text_string_to_metric_families(metrics.render()) for s in family.samples}
+    found = samples(metrics.render())
     assert found[("fapiao_records_in_total", (("topic", "fapiao.signals"),))] == 3
