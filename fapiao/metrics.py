@@ -1,152 +1,158 @@
-"""A small Prometheus registry: counters, gauges and histograms with labels, rendered as text.
+"""Prometheus metrics on `prometheus_client`, for the worker and the gateway.
 
-No client library: a handful of series per process, pure data, rendered on each scrape.
+Each process part (a worker's pipeline, a gateway app) keeps its own `Registry`, so that several can live
+in one process (the tests make many), and the series are `prometheus_client` metrics on it:
 
     registry = Registry()
     calls = registry.counter("fapiao_calls_total", "Provider calls.", ("provider",))
     calls.inc("kingdee")
-    registry.render()   # the text format version 0.0.4, "# HELP" and "# TYPE" before each family
+    registry.render()   # the text format, for GET /metrics
+
+**Several processes** (a worker started as N processes): set `PROMETHEUS_MULTIPROC_DIR` to an empty
+directory, the same for those processes and for no others, before they start. Each process then writes
+its values to files there, and a scrape of any of them adds up all of them: counters and histograms
+summed, gauges summed over the processes still alive (`livesum`). Whoever starts the processes clears
+the directory before a start, and calls `prometheus_client.multiprocess.mark_process_dead(pid)` for one
+that died without stopping (a stopping worker does it itself), so that its gauges stop counting.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from typing import Iterable, Mapping, TypeVar
+import os
+from typing import Iterable, Mapping
 
-__all__ = ["Registry", "Counter", "Gauge", "Histogram", "LATENCY_BUCKETS"]
+from prometheus_client import CollectorRegistry, disable_created_metrics, generate_latest
+from prometheus_client import Counter as _Counter
+from prometheus_client import Gauge as _Gauge
+from prometheus_client import Histogram as _Histogram
+from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
+from prometheus_client.parser import text_string_to_metric_families
+
+__all__ = ["Registry", "Counter", "Gauge", "Histogram", "LATENCY_BUCKETS", "CONTENT_TYPE", "multiprocess_dir",
+           "process_stopped", "Sample", "samples"]
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+CONTENT_TYPE = "text/plain; version=0.0.4"  # the text format generate_latest writes
 Labels = tuple[str, ...]
-_F = TypeVar("_F", bound="Counter | Histogram")
+Sample = tuple[str, tuple[tuple[str, str], ...]]  # (sample name, its labels sorted by name)
+disable_created_metrics()  # no `_created` series beside each counter and histogram: nothing here reads them
 
 
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+def multiprocess_dir() -> str | None:
+    """Where the processes of one worker share their values, when they do (`PROMETHEUS_MULTIPROC_DIR`)."""
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
 
 
-def _selector(names: Labels, values: Labels, extra: str = "") -> str:
-    pairs = [f'{name}="{_escape(value)}"' for name, value in zip(names, values)]
-    if extra:
-        pairs.append(extra)
-    return "{" + ",".join(pairs) + "}" if pairs else ""
+def process_stopped() -> None:
+    """A stopping process's gauges stop counting in the others' scrapes (multiprocess mode only)."""
+    if multiprocess_dir():
+        mark_process_dead(os.getpid(), multiprocess_dir())
 
 
-def _le(bound: str) -> str:
-    return f'le="{bound}"'
+def samples(text: str) -> dict[Sample, float]:
+    """Every sample of a scrape, whatever order its labels come in (the benchmark and the tests read them)."""
+    return {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
+            for family in text_string_to_metric_families(text) for sample in family.samples}
 
 
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:.6f}"
+def _key(values: Iterable[object]) -> Labels:
+    return tuple(str(value) for value in values)
 
 
-class _Family:
-    kind = ""
+class _Series:
+    """One metric family on a registry, with its label values given positionally, in the declared order."""
 
-    def __init__(self, name: str, help_text: str, labels: Labels = ()) -> None:
-        self.name, self.help, self.labels = name, help_text, labels
+    def __init__(self, registry: CollectorRegistry, metric: _Counter | _Gauge | _Histogram, labels: Labels) -> None:
+        self._registry, self.metric, self.labels = registry, metric, labels
 
-    def header(self) -> list[str]:
-        return [f"# HELP {self.name} {self.help}", f"# TYPE {self.name} {self.kind}"]
+    def _child(self, values: Iterable[object]) -> _Counter | _Gauge | _Histogram:
+        return self.metric.labels(*_key(values)) if self.labels else self.metric
 
-    def _key(self, values: Iterable[str]) -> Labels:
-        key = tuple(str(value) for value in values)
-        if len(key) != len(self.labels):
-            raise ValueError(f"{self.name} takes labels {self.labels}, got {key}")
-        return key
+    def _sample(self, suffix: str, values: Iterable[object]) -> float:
+        """This process's sample of the family (tests and the benchmark read it)."""
+        found = self._registry.get_sample_value(self.metric._name + suffix, dict(zip(self.labels, _key(values))))
+        return found or 0.0
 
 
-class Counter(_Family):
+class Counter(_Series):
     """A value per label set that only goes up."""
 
-    kind = "counter"
-
-    def __init__(self, name: str, help_text: str, labels: Labels = ()) -> None:
-        super().__init__(name, help_text, labels)
-        self.values: dict[Labels, float] = defaultdict(float)
-
     def inc(self, *labels: str, by: float = 1) -> None:
-        self.values[self._key(labels)] += by
+        self._child(labels).inc(by)  # type: ignore[union-attr]
 
     def get(self, *labels: str) -> float:
-        return self.values.get(self._key(labels), 0)
-
-    def render(self) -> list[str]:
-        if not self.labels and not self.values:
-            return [*self.header(), f"{self.name} 0"]
-        return [*self.header(), *(f"{self.name}{_selector(self.labels, key)} {_number(value)}"
-                                  for key, value in sorted(self.values.items()))]
+        return self._sample("_total", labels)
 
 
-class Gauge(Counter):
+class Gauge(_Series):
     """A value per label set that goes up and down, or is replaced whole on each look."""
 
-    kind = "gauge"
+    def __init__(self, registry: CollectorRegistry, metric: _Gauge, labels: Labels) -> None:
+        super().__init__(registry, metric, labels)
+        self._replaced: set[Labels] = set()
+
+    def inc(self, *labels: str, by: float = 1) -> None:
+        self._child(labels).inc(by)  # type: ignore[union-attr]
 
     def dec(self, *labels: str, by: float = 1) -> None:
-        self.values[self._key(labels)] -= by
+        self._child(labels).dec(by)  # type: ignore[union-attr]
 
     def set(self, value: float, *labels: str) -> None:
-        self.values[self._key(labels)] = value
+        self._child(labels).set(value)  # type: ignore[union-attr]
+
+    def get(self, *labels: str) -> float:
+        return self._sample("", labels)
 
     def replace(self, values: Mapping[Labels, float]) -> None:
         """Every label set at once: those not given are gone (a partition this worker no longer has)."""
-        self.values = defaultdict(float, {self._key(key): value for key, value in values.items()})
+        wanted = {_key(key): value for key, value in values.items()}
+        for key in self._replaced - wanted.keys():
+            self.metric.labels(*key).set(0)  # multiprocess files keep a removed child's last value: zero it first
+            self.metric.remove(*key)
+        for key, value in wanted.items():
+            self.metric.labels(*key).set(value)
+        self._replaced = set(wanted)
 
 
-class Histogram(_Family):
+class Histogram(_Series):
     """Observations counted in cumulative buckets per label set, with their sum and count."""
 
-    kind = "histogram"
-
-    def __init__(self, name: str, help_text: str, labels: Labels = (),
-                 buckets: tuple[float, ...] = LATENCY_BUCKETS) -> None:
-        super().__init__(name, help_text, labels)
-        self.buckets = buckets
-        self.series: dict[Labels, list[float]] = {}  # bucket counts..., sum, count
-
     def observe(self, value: float, *labels: str) -> None:
-        series = self.series.setdefault(self._key(labels), [0.0] * (len(self.buckets) + 2))
-        for i, bound in enumerate(self.buckets):
-            if value <= bound:
-                series[i] += 1
-        series[-2] += value
-        series[-1] += 1
+        self._child(labels).observe(value)  # type: ignore[union-attr]
 
     def count(self, *labels: str) -> int:
-        return int(self.series.get(self._key(labels), [0.0])[-1])
-
-    def render(self) -> list[str]:
-        lines = self.header()
-        series = self.series or ({} if self.labels else {(): [0.0] * (len(self.buckets) + 2)})
-        bounds = [*(str(bound) for bound in self.buckets), "+Inf"]
-        for key, values in sorted(series.items()):
-            counts = [*values[:-2], values[-1]]
-            lines += [f"{self.name}_bucket{_selector(self.labels, key, _le(bound))} {_number(count)}"
-                      for bound, count in zip(bounds, counts)]
-            lines += [f"{self.name}_sum{_selector(self.labels, key)} {values[-2]:.6f}",
-                      f"{self.name}_count{_selector(self.labels, key)} {_number(values[-1])}"]
-        return lines
+        return int(self._sample("_count", labels))
 
 
 class Registry:
-    """The families of one process, rendered in the order they were made."""
+    """The metrics of one part of a process, rendered on their own (or, in multiprocess mode, with every
+    process's writing to the same directory)."""
 
     def __init__(self) -> None:
-        self.families: list[Counter | Histogram] = []
+        self.collectors = CollectorRegistry(auto_describe=True)
+        self.names: list[str] = []  # as declared, `_total` included: what dashboards and alert rules may name
 
     def counter(self, name: str, help_text: str, labels: Labels = ()) -> Counter:
-        return self._add(Counter(name, help_text, labels))
+        self.names.append(name)
+        return Counter(self.collectors, _Counter(name, help_text, labels, registry=self.collectors), labels)
 
     def gauge(self, name: str, help_text: str, labels: Labels = ()) -> Gauge:
-        return self._add(Gauge(name, help_text, labels))
+        self.names.append(name)
+        # livesum: in multiprocess mode the live processes' values add up (calls in flight, lag per partition)
+        metric = _Gauge(name, help_text, labels, registry=self.collectors, multiprocess_mode="livesum")
+        return Gauge(self.collectors, metric, labels)
 
     def histogram(self, name: str, help_text: str, labels: Labels = (),
                   buckets: tuple[float, ...] = LATENCY_BUCKETS) -> Histogram:
-        return self._add(Histogram(name, help_text, labels, buckets))
-
-    def _add(self, family: _F) -> _F:
-        self.families.append(family)
-        return family
+        self.names.append(name)
+        return Histogram(self.collectors, _Histogram(name, help_text, labels, registry=self.collectors,
+                                                     buckets=buckets), labels)
 
     def render(self) -> str:
-        return "\n".join(line for family in self.families for line in family.render()) + "\n"
+        """The text format: this registry's series, or in multiprocess mode every process's, added up."""
+        folder = multiprocess_dir()
+        if folder is None:
+            return generate_latest(self.collectors).decode("utf-8")
+        merged = CollectorRegistry()
+        MultiProcessCollector(merged, path=folder)
+        return generate_latest(merged).decode("utf-8")

@@ -40,6 +40,7 @@ KEYS: tuple[Key, ...] = (
     Key("FAPIAO_KAFKA_SSL_CAFILE", None, "PEM file of the CAs that sign the brokers' certificates; unset: the system's"),
     Key("FAPIAO_KAFKA_SSL_CERTFILE", None, "PEM client certificate for mutual TLS; unset: none"),
     Key("FAPIAO_KAFKA_SSL_KEYFILE", None, "PEM private key of the client certificate"),
+    Key("FAPIAO_KAFKA_CONNECT_TIMEOUT_S", "30", "how long a command waits for the cluster to answer before it gives up with one line saying what to check"),
     Key("FAPIAO_SCHEMA_REGISTRY_URL", None, "Confluent Schema Registry; unset: Avro single-object encoding"),
     Key("FAPIAO_TOPIC_PREFIX", "fapiao", "prefix of every topic name"),
     Key("FAPIAO_PARTITIONS", "6", "partition count of every topic (all topics are co-partitioned)"),
@@ -67,7 +68,8 @@ KEYS: tuple[Key, ...] = (
     Key("FAPIAO_GATEWAY_SECRET_ROUTES", "kingdee", "comma-separated providers whose callbacks need the shared secret"),
     Key("FAPIAO_WEB_HOST", "127.0.0.1", "the worker's HTTP listen address (0.0.0.0 in a container)"),
     Key("FAPIAO_WEB_PORT", "8781", "the worker's HTTP port (state queries, health, metrics)"),
-    Key("FAPIAO_DATA_DIR", "var", "local state of a worker (table store)"),
+    Key("FAPIAO_DATA_DIR", "var", "local state of a worker: the RocksDB table, under DATA_DIR/APP_ID/v1/tables"),
+    Key("FAPIAO_TABLE_STORE", "rocksdb", "where the worker keeps its state table: rocksdb (on disk under FAPIAO_DATA_DIR) or memory"),
     Key("FAPIAO_CONSOLE_HOST", "127.0.0.1", "the operator's console listen address (it shows personal data: keep it on loopback or behind TLS)"),
     Key("FAPIAO_CONSOLE_PORT", "8782", "the operator's console port"),
     Key("FAPIAO_CONSOLE_TOKEN", None, "token the console asks for (Authorization: Bearer, or its login form); unset: `fapiao console` refuses to start, `fapiao up` makes one", secret=True),
@@ -165,6 +167,8 @@ class Settings:
     watchdog_stall_s: float
     kafka_security: KafkaSecurity = KafkaSecurity()
     log_format: str = "text"
+    kafka_connect_timeout_s: float = 30.0
+    table_store: str = "rocksdb"
 
 
 def _merged(env: Mapping[str, str]) -> dict[str, str]:
@@ -302,4 +306,6 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         watchdog_stall_s=float(number("FAPIAO_WATCHDOG_STALL_S", float)),
         kafka_security=security,
         log_format=choice("FAPIAO_LOG_FORMAT", ("TEXT", "JSON")).lower(),
+        kafka_connect_timeout_s=float(number("FAPIAO_KAFKA_CONNECT_TIMEOUT_S", float)),
+        table_store=choice("FAPIAO_TABLE_STORE", ("ROCKSDB", "MEMORY")).lower(),
     )

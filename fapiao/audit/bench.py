@@ -14,23 +14,24 @@ from fapiao import clock
 from fapiao.audit import Audit
 from fapiao.audit.reader import read_facts
 from fapiao.audit.synthetic import lifecycle, publish
-from fapiao.connectors.kafka import create_topics, producer
+from fapiao.connectors.cluster import Cluster
+from fapiao.connectors.kafka import create_topics
 from fapiao.schemas.codec import Codec
 from fapiao.streams.topics import all_topics
 
 __all__ = ["audit_throughput"]
 
 
-def audit_throughput(bootstrap: str, prefix: str, count: int) -> dict[str, object]:
+def audit_throughput(cluster: Cluster, prefix: str, count: int) -> dict[str, object]:
     """Produce `count` synthetic serials (request, events, result each) under `prefix`, then time the audit."""
     codec = Codec()
-    create_topics(bootstrap, all_topics(prefix, f"{prefix}-bench"), 6)
+    create_topics(cluster, all_topics(prefix, f"{prefix}-bench"), 6)
     start = clock.now() - timedelta(hours=1)
     lifecycles = [lifecycle(f"B{i:08d}", start + timedelta(milliseconds=i), valid=i % 10 != 9,
                             provider=("kingdee", "yipiaoyun")[i % 2]) for i in range(count)]
-    produced = publish(producer(bootstrap), prefix, codec, lifecycles)
+    produced = publish(cluster.producer(), prefix, codec, lifecycles)
     began = time.perf_counter()
-    result = Audit(read_facts(bootstrap, prefix, codec, event_requests=False))
+    result = Audit(read_facts(cluster, prefix, codec, event_requests=False))
     seconds = time.perf_counter() - began
     records = result.facts.records
     return {"serials": count, "produced": produced, "records": records, "seconds": round(seconds, 2),
@@ -41,4 +42,4 @@ if __name__ == "__main__":
     from fapiao.connectors.broker import EmbeddedBroker
 
     with EmbeddedBroker() as broker:
-        print(json.dumps(audit_throughput(broker.bootstrap, "bench", int(sys.argv[1]) if len(sys.argv) > 1 else 5000)))
+        print(json.dumps(audit_throughput(broker.cluster, "bench", int(sys.argv[1]) if len(sys.argv) > 1 else 5000)))

@@ -15,13 +15,13 @@ import time
 from dataclasses import replace
 from datetime import datetime, timezone
 from decimal import Decimal
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator
 
 from confluent_kafka import Consumer, KafkaError, Message, TopicPartition
 
 from fapiao import clock
 from fapiao.audit.model import DlqFact, Facts, Position, RequestFact, Seen
-from fapiao.connectors.kafka import client_config
+from fapiao.connectors.cluster import Cluster
 from fapiao.exceptions import FapiaoStreamError
 from fapiao.schemas.codec import Codec, DecodeError
 from fapiao.streams.topics import RECORD_TYPES, topic_name
@@ -35,12 +35,10 @@ _IDLE_S = 15.0  # no record and no end-of-partition for this long: the broker is
 Fact = RequestFact | DlqFact | Seen[Any]  # one decoded record, as `Facts` keeps it under its role
 
 
-def consumer(bootstrap: str, security: Mapping[str, Any] | None = None) -> Consumer:
+def consumer(cluster: Cluster) -> Consumer:
     """A consumer that is only ever `assign()`ed: it joins no group and commits nothing."""
-    return Consumer(client_config(bootstrap, {
-        **(security or {}), "group.id": "fapiao-audit", "enable.auto.commit": False, "enable.partition.eof": True,
-        "auto.offset.reset": "error", "fetch.wait.max.ms": 50,
-    }))
+    return cluster.consumer("fapiao-audit", {"enable.partition.eof": True, "auto.offset.reset": "error",
+                                             "fetch.wait.max.ms": 50})
 
 
 def timestamp_of(message: Message) -> datetime:
@@ -69,11 +67,11 @@ def _expected(consumer: Consumer, partitions: list[TopicPartition]) -> int:
     return total
 
 
-def scan(bootstrap: str, topics: Iterable[str], *, since: datetime | None = None, until: datetime | None = None,
+def scan(cluster: Cluster, topics: Iterable[str], *, since: datetime | None = None, until: datetime | None = None,
          on_progress: Progress | None = None) -> Iterator[Message]:
     """Every record of `topics` with a timestamp in [since, until], partition by partition in order."""
     first, last_ms = (int(moment.timestamp() * 1000) if moment else None for moment in (since, until))
-    reading = consumer(bootstrap)
+    reading = consumer(cluster)
     try:
         partitions = starts(reading, topics, since)
         expected = _expected(reading, partitions) if on_progress else 0
@@ -103,10 +101,10 @@ def scan(bootstrap: str, topics: Iterable[str], *, since: datetime | None = None
         reading.close()
 
 
-def fetch_at(bootstrap: str, positions: Iterable[Position], wait_s: float = 2.0) -> dict[Position, bytes | None]:
+def fetch_at(cluster: Cluster, positions: Iterable[Position], wait_s: float = 2.0) -> dict[Position, bytes | None]:
     """The value stored at each position now; None where there is no record (or no such topic)."""
     found: dict[Position, bytes | None] = {}
-    reading = consumer(bootstrap)
+    reading = consumer(cluster)
     try:
         known = reading.list_topics(timeout=10).topics
         for position in sorted(set(positions)):
@@ -178,7 +176,7 @@ def fact_of(role: str, message: Message, codec: Codec, without: frozenset[str] =
                 at, position)
 
 
-def read_facts(bootstrap: str, prefix: str, codec: Codec, *, since: datetime | None = None,
+def read_facts(cluster: Cluster, prefix: str, codec: Codec, *, since: datetime | None = None,
                until: datetime | None = None, on_progress: Progress | None = None, roles: Iterable[str] = AUDITED,
                keep: Callable[[Message], bool] | None = None, check_sources: bool = True,
                event_requests: bool = True) -> Facts:
@@ -192,7 +190,7 @@ def read_facts(bootstrap: str, prefix: str, codec: Codec, *, since: datetime | N
     skip = {"events": frozenset() if event_requests else frozenset({"request"})}
     facts = Facts(now=until or clock.now(), since=since, until=until)
     topics = {topic_name(prefix, role): role for role in roles}
-    for message in scan(bootstrap, topics, since=since, until=until, on_progress=on_progress):
+    for message in scan(cluster, topics, since=since, until=until, on_progress=on_progress):
         if keep is not None and not keep(message):
             continue
         role = topics[message.topic()]
@@ -201,6 +199,6 @@ def read_facts(bootstrap: str, prefix: str, codec: Codec, *, since: datetime | N
         except (DecodeError, ValueError, KeyError, TypeError) as exc:
             facts.undecodable.append((_position(message), f"{type(exc).__name__}: {exc}"))
     if check_sources and facts.dlq:
-        found = fetch_at(bootstrap, (dead.source for dead in facts.dlq))
+        found = fetch_at(cluster, (dead.source for dead in facts.dlq))
         facts.dlq = [replace(d, found=found[d.source], source_checked=True) for d in facts.dlq]
     return facts

@@ -9,14 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Iterable
 
-from confluent_kafka import Consumer, TopicPartition
-from confluent_kafka.admin import AdminClient
+from confluent_kafka import TopicPartition
 
 from fapiao import clock
 from fapiao.audit.ledger import ledger_of
 from fapiao.audit.model import Facts, Seen
 from fapiao.audit.reader import scan
-from fapiao.connectors.kafka import client_config, create_topics, producer
+from fapiao.connectors.cluster import Cluster
+from fapiao.connectors.kafka import create_topics
 from fapiao.exceptions import FapiaoStreamError
 from fapiao.schemas.codec import Codec
 from fapiao.schemas.records import InvoiceEvent, InvoiceState
@@ -63,10 +63,10 @@ def compare(rebuilt: dict[str, InvoiceState], live: dict[str, InvoiceState]) -> 
     return differences
 
 
-def read_table(bootstrap: str, topic: str, codec: Codec) -> dict[str, InvoiceState]:
+def read_table(cluster: Cluster, topic: str, codec: Codec) -> dict[str, InvoiceState]:
     """The table as its changelog holds it: the last value per key (a key lives in one partition)."""
     table: dict[str, InvoiceState] = {}
-    for message in scan(bootstrap, [topic]):
+    for message in scan(cluster, [topic]):
         key, value = message.key(), message.value()
         if key is None:
             continue
@@ -77,7 +77,7 @@ def read_table(bootstrap: str, topic: str, codec: Codec) -> dict[str, InvoiceSta
     return table
 
 
-def write_table(bootstrap: str, app_id: str, events_topic: str, rows: dict[str, InvoiceState],
+def write_table(cluster: Cluster, app_id: str, events_topic: str, rows: dict[str, InvoiceState],
                 codec: Codec) -> str:
     """Write `rows` to `{app_id}-invoices-changelog`, created with the events topic's partition count.
 
@@ -85,12 +85,12 @@ def write_table(bootstrap: str, app_id: str, events_topic: str, rows: dict[str, 
     A changelog that already holds records is refused: mixing two tables would corrupt both.
     """
     spec = _changelog_spec(app_id)
-    topics = AdminClient(client_config(bootstrap)).list_topics(timeout=10).topics
+    topics = cluster.admin().list_topics(timeout=10).topics
     existing = topics.get(spec.name)
-    if existing is not None and _has_records(bootstrap, spec.name, existing.partitions):
+    if existing is not None and _has_records(cluster, spec.name, existing.partitions):
         raise FapiaoStreamError(f"{spec.name} already holds records: pick a new app id")
-    create_topics(bootstrap, [spec], len(topics[events_topic].partitions))
-    out = producer(bootstrap)
+    create_topics(cluster, [spec], len(topics[events_topic].partitions))
+    out = cluster.producer()
     for serial, state in rows.items():
         out.produce(spec.name, key=serial.encode("utf-8"), value=codec.encode(state, spec.name))
         out.poll(0)
@@ -99,8 +99,8 @@ def write_table(bootstrap: str, app_id: str, events_topic: str, rows: dict[str, 
     return spec.name
 
 
-def _has_records(bootstrap: str, topic: str, partitions: Iterable[int]) -> bool:
-    consumer = Consumer(client_config(bootstrap, {"group.id": "fapiao-replay"}))
+def _has_records(cluster: Cluster, topic: str, partitions: Iterable[int]) -> bool:
+    consumer = cluster.consumer("fapiao-replay")
     try:
         return any(low < high for low, high in (
             consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10) for p in partitions))

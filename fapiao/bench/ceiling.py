@@ -13,9 +13,10 @@ import tempfile
 import time
 import uuid
 
-from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka import Producer, TopicPartition
 
-from fapiao.connectors.kafka import client_config, create_topics, producer
+from fapiao.connectors.cluster import Cluster
+from fapiao.connectors.kafka import create_topics
 from fapiao.streams.topics import TopicSpec, assignor_topic
 
 __all__ = ["consume_produce_rate", "faust_move_rate"]
@@ -24,13 +25,13 @@ _FAUST_DEADLINE_S = 300.0
 log = logging.getLogger("fapiao.bench")
 
 
-def _preload(bootstrap: str, count: int, size: int, partitions: int, kind: str) -> tuple[str, str, Producer]:
+def _preload(cluster: Cluster, count: int, size: int, partitions: int, kind: str) -> tuple[str, str, Producer]:
     """Two fresh topics, the first holding `count` records of `size` bytes; (source, sink, the producer that
     wrote them, connected and warm)."""
     run = uuid.uuid4().hex[:8]
     source, sink = f"bench-{kind}-in-{run}", f"bench-{kind}-out-{run}"
-    create_topics(bootstrap, [TopicSpec(source, "bench", {}, ""), TopicSpec(sink, "bench", {}, "")], partitions)
-    out = producer(bootstrap)
+    create_topics(cluster, [TopicSpec(source, "bench", {}, ""), TopicSpec(sink, "bench", {}, "")], partitions)
+    out = cluster.producer()
     payload = b"x" * size
     for i in range(count):
         out.produce(source, key=f"k{i}".encode(), value=payload)
@@ -39,10 +40,10 @@ def _preload(bootstrap: str, count: int, size: int, partitions: int, kind: str) 
     return source, sink, out
 
 
-def consume_produce_rate(bootstrap: str, count: int, size: int, partitions: int) -> float:
+def consume_produce_rate(cluster: Cluster, count: int, size: int, partitions: int) -> float:
     """Records per second through one confluent-kafka consume → produce loop (records pre-loaded, then timed)."""
-    source, sink, out = _preload(bootstrap, count, size, partitions, "ceiling")
-    consumer = Consumer(client_config(bootstrap, {"group.id": f"bench-{source}", "enable.auto.commit": False}))
+    source, sink, out = _preload(cluster, count, size, partitions, "ceiling")
+    consumer = cluster.consumer(f"bench-{source}")
     consumer.assign([TopicPartition(source, p, 0) for p in range(partitions)])
     moved = 0
     started = time.monotonic()
@@ -60,15 +61,15 @@ def consume_produce_rate(bootstrap: str, count: int, size: int, partitions: int)
     return moved / elapsed
 
 
-def faust_move_rate(bootstrap: str, count: int, size: int, partitions: int) -> float:
+def faust_move_rate(cluster: Cluster, count: int, size: int, partitions: int) -> float:
     """Records per second through one faust agent (`python -m fapiao.bench.faust_ceiling`) that moves each
     record on undecoded, batched and acknowledged as the pipeline's agents do; 0.0 when it did not finish."""
-    source, sink, _ = _preload(bootstrap, count, size, partitions, "faust")
+    source, sink, _ = _preload(cluster, count, size, partitions, "faust")
     app_id = f"bench-faust-{uuid.uuid4().hex[:8]}"
     # faust elects a leader through this topic; made here, as for the worker, not left to auto-creation
-    create_topics(bootstrap, [assignor_topic(app_id)], partitions)
+    create_topics(cluster, [assignor_topic(app_id)], partitions)
     with tempfile.TemporaryDirectory(prefix="fapiao-faust-ceiling-") as datadir:
-        env = {**os.environ, "FAUST_CEILING_BOOTSTRAP": bootstrap, "FAUST_CEILING_APP_ID": app_id,
+        env = {**os.environ, **cluster.environment(), "FAUST_CEILING_APP_ID": app_id,
                "FAUST_CEILING_SOURCE": source, "FAUST_CEILING_SINK": sink, "FAUST_CEILING_COUNT": str(count),
                "FAUST_CEILING_PARTITIONS": str(partitions), "FAUST_CEILING_DATADIR": datadir}
         try:

@@ -15,13 +15,15 @@ import time
 
 from faust.types import StreamT
 
+from fapiao.connectors.cluster import Cluster
+from fapiao.settings import load
 from fapiao.streams.pipeline import BATCH_RECORDS, BATCH_WINDOW_S, RAW_BYTES, create_app
 
 
 def main() -> None:
     env = os.environ
     count, partitions = int(env["FAUST_CEILING_COUNT"]), int(env["FAUST_CEILING_PARTITIONS"])
-    app = create_app(env["FAUST_CEILING_APP_ID"], env["FAUST_CEILING_BOOTSTRAP"], web_enabled=False,
+    app = create_app(env["FAUST_CEILING_APP_ID"], Cluster.of(load()), web_enabled=False,
                      topic_partitions=partitions, datadir=env["FAUST_CEILING_DATADIR"])
     source = app.topic(env["FAUST_CEILING_SOURCE"], partitions=partitions, **RAW_BYTES)
     sink = app.topic(env["FAUST_CEILING_SINK"], partitions=partitions, **RAW_BYTES)

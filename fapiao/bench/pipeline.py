@@ -13,10 +13,10 @@ from confluent_kafka import Producer
 
 from fapiao.bench.ceiling import consume_produce_rate, faust_move_rate
 from fapiao.bench.process import cpu_seconds, peak_rss_mb
-from fapiao.connectors.kafka import producer
 from fapiao.connectors.stack import Stack, StackOptions
 from fapiao.connectors.watch import ResultWatcher
 from fapiao.exceptions import FapiaoStreamError
+from fapiao.metrics import samples
 from fapiao.samples import demo_requests
 from fapiao.schemas.codec import Codec
 from fapiao.settings import Settings
@@ -59,9 +59,9 @@ def _publish(out: Producer, topic: str, requests: list[tuple[str, bytes]], rate:
 
 def _records_moved(web_url: str) -> float:
     """Records the worker has read and sent so far, changelog included (from its /metrics)."""
-    text = httpx.get(f"{web_url}/metrics", timeout=10).text
-    return sum(float(line.rpartition(" ")[2]) for line in text.splitlines()
-               if line.startswith(("fapiao_records_in_total{", "fapiao_records_out_total{")))
+    found = samples(httpx.get(f"{web_url}/metrics", timeout=10).text)
+    return sum(value for (name, _), value in found.items()
+               if name in ("fapiao_records_in_total", "fapiao_records_out_total"))
 
 
 def run_benchmark(settings: Settings, workdir: Path, count: int, provider: str, rate: float = 0.0,
@@ -82,14 +82,14 @@ def run_benchmark(settings: Settings, workdir: Path, count: int, provider: str, 
     results = topic_name(settings.topic_prefix, "results")
     with Stack(settings, workdir, options) as stack:
         requests = _requests(count, provider, "B")
-        watcher = ResultWatcher(stack.bootstrap, results, Codec(), (serial for serial, _ in requests))
+        watcher = ResultWatcher(stack.cluster, results, Codec(), (serial for serial, _ in requests))
         # measure the pipeline, not the consumer group's first join: /readyz is 503 until partitions are assigned
         stack.wait_until_answers("worker-0", f"{stack.web_urls[0]}/readyz", timeout_s=60)
-        out = producer(stack.bootstrap)
+        out = stack.cluster.producer()
         topic = topic_name(settings.topic_prefix, "requests")
         if warmup:
             warm = _requests(warmup, provider, "W")
-            warm_watcher = ResultWatcher(stack.bootstrap, results, Codec(), (serial for serial, _ in warm))
+            warm_watcher = ResultWatcher(stack.cluster, results, Codec(), (serial for serial, _ in warm))
             _publish(out, topic, warm, 0.0, warm_watcher)
             answered = warm_watcher.wait(120.0)
             warm_watcher.close()
@@ -110,8 +110,8 @@ def run_benchmark(settings: Settings, workdir: Path, count: int, provider: str, 
         pending = len(watcher.pending)
         watcher.close()
         size = int(statistics.mean(len(value) for _, value in requests))
-        ceiling = consume_produce_rate(stack.bootstrap, count, size, settings.partitions)
-        faust_ceiling = faust_move_rate(stack.bootstrap, count, size, settings.partitions)
+        ceiling = consume_produce_rate(stack.cluster, count, size, settings.partitions)
+        faust_ceiling = faust_move_rate(stack.cluster, count, size, settings.partitions)
     per_s = (count - pending) / (finished - started)
     return {"count": count, "latency_ms": sandbox_options.get("latency_ms", 0), "provider": provider, "rate": rate or None,
             "invoices_per_s": round(per_s, 1), "p50_ms": round(_percentile(latencies, 0.50), 1),

@@ -1,4 +1,4 @@
-"""What the subcommands share: settings with a clear error, and the cluster address."""
+"""What the subcommands share: settings with a clear error, and the cluster, checked."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ from pathlib import Path
 
 import click
 
+from fapiao.connectors.cluster import BrokerUnavailable, Cluster
 from fapiao.exceptions import ConfigurationError
 from fapiao.logs import logging_config
 from fapiao.settings import Settings, load
 
-__all__ = ["settings_or_exit", "bootstrap_or_exit", "configure_logging"]
+__all__ = ["settings_or_exit", "cluster_or_exit", "configure_logging"]
 
 
 def settings_or_exit() -> Settings:
@@ -21,13 +22,22 @@ def settings_or_exit() -> Settings:
         raise click.ClickException(f"configuration: {exc}") from exc
 
 
-def bootstrap_or_exit(settings: Settings) -> str:
-    """The cluster to talk to; commands that join a running system need one."""
+def cluster_or_exit(settings: Settings) -> Cluster:
+    """The cluster to talk to, once it has answered with these settings; else one line naming what to check.
+
+    Commands that join a running system need one; each checks it before doing anything, so a wrong
+    address, protocol, certificate or password is one line and exit 1, never a traceback halfway.
+    """
     if not settings.kafka_bootstrap:
         raise click.ClickException(
             "FAPIAO_KAFKA_BOOTSTRAP is not set: point it at your Kafka cluster "
             "(or run `fapiao up`, which starts an embedded broker and prints its address)")
-    return settings.kafka_bootstrap
+    cluster = Cluster.of(settings)
+    try:
+        cluster.check()
+    except BrokerUnavailable as exc:
+        raise click.ClickException(str(exc)) from exc
+    return cluster
 
 
 def configure_logging(settings: Settings, level: str = "INFO", path: Path | None = None) -> None:

@@ -19,7 +19,7 @@ from fapiao.audit.reader import Progress as OnProgress
 from fapiao.audit.reader import read_facts
 from fapiao.audit.report_csv import write_csv
 from fapiao.audit.report_html import write_html
-from fapiao.commands._common import bootstrap_or_exit, settings_or_exit
+from fapiao.commands._common import cluster_or_exit, settings_or_exit
 from fapiao.schemas.registry import codec_for
 
 
@@ -80,9 +80,10 @@ def command(since: datetime | None, until: datetime | None, as_json: bool, csv_p
     Exits 0 only when every invariant holds. Nothing is committed: the audit has no consumer group.
     """
     settings = settings_or_exit()
+    cluster = cluster_or_exit(settings)
     bar, on_progress = progress_bar("reading the log")
     with bar:
-        facts = read_facts(bootstrap_or_exit(settings), settings.topic_prefix,
+        facts = read_facts(cluster, settings.topic_prefix,
                            codec_for(settings.schema_registry_url), since=since, until=until,
                            on_progress=on_progress, event_requests=False)
     result = Audit(facts)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from fapiao.bench.pipeline import WARMUP, run_benchmark
-from fapiao.commands._common import settings_or_exit
+from fapiao.commands._common import cluster_or_exit, settings_or_exit
 from fapiao.connectors.sandbox_options import with_sandbox_options
 from fapiao.exceptions import FapiaoStreamError
 
@@ -33,6 +32,8 @@ def command(count: int, provider: str, rate: float, warmup: int, as_json: bool, 
     and measure invoices/s end to end, latency percentiles, worker CPU and RSS, and two consume→produce
     ceilings: a confluent-kafka loop (the broker) and one faust agent (the runtime the worker is built on)."""
     settings = settings_or_exit()
+    if settings.kafka_bootstrap:  # a cluster of the user's: one line now if it does not answer, before any bar
+        cluster_or_exit(settings)
     console = Console(stderr=True)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     workdir = Path(tempfile.mkdtemp(prefix="fapiao-bench-"))
@@ -43,8 +44,7 @@ def command(count: int, provider: str, rate: float, warmup: int, as_json: bool, 
                                     progress=lambda new: bar.advance(task, new), warmup=warmup,
                                     sandbox_options=sandbox_options)
     except FapiaoStreamError as exc:
-        console.print(f"[red]bench failed:[/red] {exc}")
-        sys.exit(1)
+        raise click.ClickException(f"bench failed: {exc}") from exc
     if figures["pending"]:  # keep the stack's logs: they say why
         console.print(f"[yellow]{figures['pending']} requests got no result; logs in {workdir / 'logs'}[/yellow]")
     else:

@@ -8,7 +8,7 @@ from typing import AsyncIterator
 import click
 from aiohttp import web
 
-from fapiao.commands._common import bootstrap_or_exit, configure_logging, settings_or_exit
+from fapiao.commands._common import cluster_or_exit, configure_logging, settings_or_exit
 
 
 @click.command("console")
@@ -16,7 +16,6 @@ from fapiao.commands._common import bootstrap_or_exit, configure_logging, settin
 @click.option("--port", default=None, type=int, help="listen port, 0 for any free one [FAPIAO_CONSOLE_PORT]")
 def command(host: str | None, port: int | None) -> None:
     """Serve the console: search, a serial's page, the overview. Needs FAPIAO_CONSOLE_TOKEN."""
-    from fapiao.connectors.security import security_config
     from fapiao.console import SERVER_OPTIONS, Feed, Index, create_app
     from fapiao.schemas.registry import codec_for
 
@@ -26,8 +25,7 @@ def command(host: str | None, port: int | None) -> None:
                                    "data and serves nobody without a token")
     configure_logging(settings)
     index = Index()
-    feed = Feed(bootstrap_or_exit(settings), settings.topic_prefix, codec_for(settings.schema_registry_url), index,
-                security_config(settings))
+    feed = Feed(cluster_or_exit(settings), settings.topic_prefix, codec_for(settings.schema_registry_url), index)
     app = create_app(index, settings.console_token, feed.describe)
 
     async def reading(_: web.Application) -> AsyncIterator[None]:

@@ -16,7 +16,6 @@ from rich.table import Table
 from rich.text import Text
 
 from fapiao.commands._common import configure_logging, settings_or_exit
-from fapiao.connectors.kafka import producer
 from fapiao.connectors.sandbox_options import with_sandbox_options
 from fapiao.connectors.stack import Stack, StackOptions
 from fapiao.connectors.watch import ResultWatcher
@@ -122,9 +121,9 @@ def command(count: int, provider: str, as_json: bool, deadline_s: float | None, 
     try:
         console.print(f"stack up: broker {stack.bootstrap}, gateway {stack.gateway_url}, logs in {workdir}/logs")
         started = time.monotonic()
-        watcher = ResultWatcher(stack.bootstrap, topic_name(settings.topic_prefix, "results"),
+        watcher = ResultWatcher(stack.cluster, topic_name(settings.topic_prefix, "results"),
                                 codec_for(settings.schema_registry_url), (r["serial"] for r in requests))
-        out = producer(stack.bootstrap)
+        out = stack.cluster.producer()
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         with Progress(*columns, console=console, transient=as_json) as progress:
             publish(out, settings.topic_prefix, requests)

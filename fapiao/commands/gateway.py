@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from aiohttp import web
 
-from fapiao.commands._common import bootstrap_or_exit, configure_logging, settings_or_exit
+from fapiao.commands._common import cluster_or_exit, configure_logging, settings_or_exit
 from fapiao.exceptions import ConfigurationError
 
 
@@ -16,7 +16,6 @@ def command(host: str | None, port: int | None) -> None:
     """Receive provider webhooks; reply only after the broker has them."""
     from fapiao.connectors.gateway import SERVER_OPTIONS, AsyncProducer, GatewayConfig, create_app
     from fapiao.connectors.registry import callback_parsers
-    from fapiao.connectors.security import security_config
     from fapiao.schemas.registry import codec_for
     from fapiao.streams.topics import topic_name
 
@@ -26,7 +25,7 @@ def command(host: str | None, port: int | None) -> None:
     except ConfigurationError as exc:
         raise click.ClickException(f"configuration: {exc}") from exc
     configure_logging(settings)
-    producer = AsyncProducer(bootstrap_or_exit(settings), config.ack_deadline_s, **security_config(settings))
+    producer = AsyncProducer(cluster_or_exit(settings), config.ack_deadline_s)
     app = create_app(callback_parsers(settings), producer, codec_for(settings.schema_registry_url), config)
 
     async def close(_: web.Application) -> None:

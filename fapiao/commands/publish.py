@@ -9,9 +9,7 @@ from pathlib import Path
 import click
 from rich.progress import Progress
 
-from fapiao.commands._common import bootstrap_or_exit, settings_or_exit
-from fapiao.connectors.kafka import producer
-from fapiao.connectors.security import security_config
+from fapiao.commands._common import cluster_or_exit, settings_or_exit
 from fapiao.schemas.registry import codec_for
 from fapiao.schemas.requests import parse_request
 from fapiao.streams.topics import topic_name
@@ -34,7 +32,7 @@ def command(file: Path, avro: bool) -> None:
     settings = settings_or_exit()
     topic = topic_name(settings.topic_prefix, "requests")
     codec = codec_for(settings.schema_registry_url)
-    out = producer(bootstrap_or_exit(settings), **security_config(settings))
+    out = cluster_or_exit(settings).producer()
     lines = [line for line in file.read_bytes().splitlines() if line.strip()]
     converted = 0
     with Progress(transient=True) as progress:

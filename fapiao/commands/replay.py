@@ -11,7 +11,7 @@ from rich.table import Table
 
 from fapiao.audit.reader import read_facts
 from fapiao.audit.rebuild import changelog_topic, compare, read_table, rebuild, write_table
-from fapiao.commands._common import bootstrap_or_exit, settings_or_exit
+from fapiao.commands._common import cluster_or_exit, settings_or_exit
 from fapiao.commands.audit import progress_bar
 from fapiao.exceptions import FapiaoStreamError
 from fapiao.schemas.registry import codec_for
@@ -29,20 +29,20 @@ def command(into: str | None, as_json: bool) -> None:
     Exits 0 when every rebuilt row equals the live one, or when --into wrote the rebuilt table.
     """
     settings = settings_or_exit()
-    bootstrap = bootstrap_or_exit(settings)
+    cluster = cluster_or_exit(settings)
     codec = codec_for(settings.schema_registry_url)
     bar, on_progress = progress_bar("reading fapiao.events")
     with bar:
-        facts = read_facts(bootstrap, settings.topic_prefix, codec, roles=("events",), on_progress=on_progress,
+        facts = read_facts(cluster, settings.topic_prefix, codec, roles=("events",), on_progress=on_progress,
                            check_sources=False)
     rebuilt = rebuild(facts.events)
     live_topic = changelog_topic(settings.app_id)
-    live = read_table(bootstrap, live_topic, codec)
+    live = read_table(cluster, live_topic, codec)
     differences = compare(rebuilt, live)
     written = None
     if into:
         try:
-            written = write_table(bootstrap, into, topic_name(settings.topic_prefix, "events"), rebuilt, codec)
+            written = write_table(cluster, into, topic_name(settings.topic_prefix, "events"), rebuilt, codec)
         except FapiaoStreamError as exc:
             raise click.ClickException(str(exc)) from exc
     outcome = {"events": len(facts.events), "rebuilt": len(rebuilt), "live": len(live), "changelog": live_topic,

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from fapiao.audit.reader import read_facts
 from fapiao.audit.timeline import red_links, timeline
-from fapiao.commands._common import bootstrap_or_exit, settings_or_exit
+from fapiao.commands._common import cluster_or_exit, settings_or_exit
 from fapiao.commands.audit import progress_bar
 from fapiao.schemas.registry import codec_for
 from fapiao.streams.topics import topic_name
@@ -46,10 +46,11 @@ def command(serial: str, as_json: bool) -> None:
     settings = settings_or_exit()
     key = serial.encode("utf-8")
     callbacks = topic_name(settings.topic_prefix, "callbacks")
+    cluster = cluster_or_exit(settings)
     bar, on_progress = progress_bar(f"looking for {serial}")
     with bar:
         # Everything but callbacks is keyed by serial: skip other keys before decoding.
-        facts = read_facts(bootstrap_or_exit(settings), settings.topic_prefix, codec_for(settings.schema_registry_url),
+        facts = read_facts(cluster, settings.topic_prefix, codec_for(settings.schema_registry_url),
                            keep=lambda m: m.key() == key or m.topic() == callbacks, on_progress=on_progress,
                            check_sources=False)
     entries = timeline(facts, serial)

@@ -7,14 +7,12 @@ from typing import Any
 
 import click
 
-from fapiao.commands._common import bootstrap_or_exit, settings_or_exit
+from fapiao.commands._common import cluster_or_exit, settings_or_exit
 from fapiao.connectors.kafka import read_topic
-from fapiao.connectors.security import security_config
 from fapiao.schemas.codec import Codec, DecodeError
 from fapiao.schemas.convert import to_json
 from fapiao.schemas.registry import codec_for
 from fapiao.streams.topics import RECORD_TYPES, ROLES, topic_name
-
 
 
 def decode_any(codec: Codec, role: str, value: bytes) -> Any:
@@ -37,8 +35,7 @@ def command(topic: str, follow: bool) -> None:
     settings = settings_or_exit()
     codec = codec_for(settings.schema_registry_url)
     name = topic_name(settings.topic_prefix, topic)
-    for message in read_topic(bootstrap_or_exit(settings), name, follow=follow,
-                              security=security_config(settings)):
+    for message in read_topic(cluster_or_exit(settings), name, follow=follow):
         record = decode_any(codec, topic, message.value() or b"")
         click.echo(json.dumps({"partition": message.partition(), "offset": message.offset(),
                                "key": (message.key() or b"").decode("utf-8", "replace"), "value": record},

@@ -6,9 +6,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from fapiao.commands._common import bootstrap_or_exit, settings_or_exit
+from fapiao.commands._common import cluster_or_exit, settings_or_exit
 from fapiao.connectors.kafka import create_topics
-from fapiao.connectors.security import security_config
 from fapiao.streams.topics import all_topics
 
 
@@ -24,7 +23,7 @@ def create(partitions: int | None) -> None:
     settings = settings_or_exit()
     count = partitions or settings.partitions
     specs = all_topics(settings.topic_prefix, settings.app_id)
-    outcome = create_topics(bootstrap_or_exit(settings), specs, count, security_config(settings))
+    outcome = create_topics(cluster_or_exit(settings), specs, count)
     table = Table("topic", "partitions", "state", "config", "carries")
     for spec in specs:
         table.add_row(spec.name, str(count), outcome[spec.name],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from fapiao.commands._common import bootstrap_or_exit, settings_or_exit
+from fapiao.commands._common import cluster_or_exit, settings_or_exit
 
 
 @click.command("worker")
@@ -14,4 +14,4 @@ def command(loglevel: str) -> None:
     from fapiao.streams.worker import run  # faust is heavy: import it only for the commands that run it
 
     settings = settings_or_exit()
-    run(settings, bootstrap_or_exit(settings), loglevel)
+    run(settings, cluster_or_exit(settings), loglevel)

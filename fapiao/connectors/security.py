@@ -1,10 +1,10 @@
 """Kafka authentication and encryption, from one set of settings to both client libraries.
 
-    security_config(settings)    -> librdkafka (confluent-kafka) properties
-    broker_credentials(settings) -> faust's `broker_credentials` (aiokafka underneath), or None
+    security_config(security)    -> librdkafka (confluent-kafka) properties
+    broker_credentials(security) -> faust's `broker_credentials` (aiokafka underneath), or None
 
-Both read the same `FAPIAO_KAFKA_SECURITY_PROTOCOL`, `..._SASL_*` and `..._SSL_*` keys, so the worker
-(faust) and every other client (gateway, topics, readers, write-back) reach the cluster the same way.
+Both read the same `FAPIAO_KAFKA_SECURITY_PROTOCOL`, `..._SASL_*` and `..._SSL_*` keys; `Cluster` in
+`fapiao.connectors.cluster` is their one user, so every client reaches the cluster the same way.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import ssl
 from typing import TYPE_CHECKING
 
-from fapiao.settings import Settings
+from fapiao.settings import KafkaSecurity
 
 if TYPE_CHECKING:
     import faust
@@ -20,9 +20,8 @@ if TYPE_CHECKING:
 __all__ = ["security_config", "broker_credentials"]
 
 
-def security_config(settings: Settings) -> dict[str, str]:
+def security_config(security: KafkaSecurity) -> dict[str, str]:
     """librdkafka properties for the configured protocol; empty for PLAINTEXT (librdkafka's default)."""
-    security = settings.kafka_security
     if security.protocol == "PLAINTEXT":
         return {}
     config = {"security.protocol": security.protocol}
@@ -36,12 +35,11 @@ def security_config(settings: Settings) -> dict[str, str]:
     return config
 
 
-def broker_credentials(settings: Settings) -> faust.SASLCredentials | faust.SSLCredentials | None:
+def broker_credentials(security: KafkaSecurity) -> faust.SASLCredentials | faust.SSLCredentials | None:
     """faust's credentials for the configured protocol; None for PLAINTEXT."""
     import faust  # heavy: only the worker needs it
 
-    security = settings.kafka_security
-    context = _ssl_context(settings) if security.protocol.endswith("SSL") else None
+    context = _ssl_context(security) if security.protocol.endswith("SSL") else None
     if security.protocol.startswith("SASL_"):
         # faust picks SASL_SSL when it gets a context, SASL_PLAINTEXT when not.
         return faust.SASLCredentials(username=security.sasl_username, password=security.sasl_password,
@@ -51,9 +49,8 @@ def broker_credentials(settings: Settings) -> faust.SASLCredentials | faust.SSLC
     return None
 
 
-def _ssl_context(settings: Settings) -> ssl.SSLContext:
+def _ssl_context(security: KafkaSecurity) -> ssl.SSLContext:
     """A verifying client context: the given CA file (else the system's), the client certificate if any."""
-    security = settings.kafka_security
     context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=security.ssl_cafile)
     if security.ssl_certfile:
         context.load_cert_chain(security.ssl_certfile, security.ssl_keyfile)

@@ -20,7 +20,8 @@ from urllib.parse import urlencode
 import httpx
 
 from fapiao.connectors.broker import EmbeddedBroker, free_port
-from fapiao.connectors.kafka import create_topics, wait_for_broker
+from fapiao.connectors.cluster import Cluster
+from fapiao.connectors.kafka import create_topics
 from fapiao.connectors.sandbox_options import sandbox_args, worker_env
 from fapiao.exceptions import FapiaoStreamError
 from fapiao.settings import Settings
@@ -104,7 +105,7 @@ class Stack:
         self.workdir = workdir
         self.options = options or StackOptions()
         self.broker: EmbeddedBroker | None = None
-        self.bootstrap = settings.kafka_bootstrap or ""
+        self._cluster: Cluster | None = Cluster.of(settings) if settings.kafka_bootstrap else None
         self.processes: dict[str, Process] = {}
         self.sandbox_urls: dict[str, str] = {}
         self.gateway_url = ""
@@ -117,7 +118,7 @@ class Stack:
     def start(self) -> "Stack":
         try:
             self._start_broker()
-            create_topics(self.bootstrap, all_topics(self.settings.topic_prefix, self.settings.app_id),
+            create_topics(self.cluster, all_topics(self.settings.topic_prefix, self.settings.app_id),
                           self.settings.partitions)
             gateway_port = free_port()
             self.gateway_url = f"http://127.0.0.1:{gateway_port}"
@@ -132,12 +133,23 @@ class Stack:
             raise
         return self
 
+    @property
+    def cluster(self) -> Cluster:
+        """The cluster the stack runs on: the configured one, or its embedded broker once started."""
+        if self._cluster is None:
+            raise StackError("the stack has not started its broker yet")
+        return self._cluster
+
+    @property
+    def bootstrap(self) -> str:
+        return self.cluster.bootstrap
+
     def _start_broker(self) -> None:
-        if self.bootstrap:
-            wait_for_broker(self.bootstrap)
+        if self._cluster is not None:
+            self._cluster.check()
             return
         self.broker = EmbeddedBroker(log_path=self.workdir / "logs" / "broker.log").start()
-        self.bootstrap = self.broker.bootstrap
+        self._cluster = self.broker.cluster
 
     def _start_sandbox(self, provider: str) -> None:
         port = free_port()
@@ -152,8 +164,8 @@ class Stack:
                                            *self.options.sandbox_args])
         self.wait_until_answers(f"sandbox-{provider}", f"{self.sandbox_urls[provider]}/_sandbox/stats")
 
-    def start_worker(self, index: int = 0) -> Process:
-        """Start (or restart) worker `index` with its own web port and data directory."""
+    def start_worker(self, index: int = 0, env: Mapping[str, str] | None = None) -> Process:
+        """Start (or restart) worker `index` with its own web port and data directory (and `env` beside)."""
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         if index < len(self.web_urls):
@@ -161,7 +173,7 @@ class Stack:
         else:
             self.web_urls.append(url)
         process = self.spawn(f"worker-{index}", ["worker"], {
-            **worker_env(self.options.sandbox_options),
+            **worker_env(self.options.sandbox_options), **(env or {}),
             "FAPIAO_WEB_PORT": str(port), "FAPIAO_DATA_DIR": str(self.workdir / f"worker-{index}")})
         self.wait_until_answers(f"worker-{index}", f"{url}/healthz", timeout_s=60)
         return process
@@ -182,7 +194,7 @@ class Stack:
             env.update({k: v for k, v in DEMO_TIMINGS.items() if k not in os.environ})
         env.update({k: v for k, v in LOCAL_GATEWAY.items() if k not in os.environ})
         env.update(self.options.env)
-        env["FAPIAO_KAFKA_BOOTSTRAP"] = self.bootstrap
+        env.update(self.cluster.environment())
         env["FAPIAO_TOPIC_PREFIX"] = self.settings.topic_prefix
         env["FAPIAO_APP_ID"] = self.settings.app_id
         env["FAPIAO_PARTITIONS"] = str(self.settings.partitions)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Iterable, Mapping
+from typing import Callable, Iterable
 
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka import TopicPartition
 
-from fapiao.connectors.kafka import client_config
+from fapiao.connectors.cluster import Cluster
 from fapiao.schemas.codec import Codec
 from fapiao.schemas.records import InvoiceResult
 
@@ -17,17 +17,14 @@ __all__ = ["ResultWatcher"]
 class ResultWatcher:
     """Reads results from the start of the topic (no consumer group) and keeps the first per serial."""
 
-    def __init__(self, bootstrap: str, topic: str, codec: Codec, serials: Iterable[str] = (),
-                 security: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, cluster: Cluster, topic: str, codec: Codec, serials: Iterable[str] = ()) -> None:
         self.codec = codec
         self.wanted = set(serials)
         self.results: dict[str, InvoiceResult] = {}
         self.received_at: dict[str, float] = {}
         self.copies = 0  # results beyond the first for a serial (at-least-once delivery)
         # A short fetch wait: the watcher times results and must not add its own half second to each.
-        self._consumer = Consumer(client_config(bootstrap, {**(security or {}), "group.id": "fapiao-watch",
-                                                               "enable.auto.commit": False,
-                                                               "fetch.wait.max.ms": 50}))
+        self._consumer = cluster.consumer("fapiao-watch", {"fetch.wait.max.ms": 50})
         partitions = self._consumer.list_topics(topic, timeout=10).topics[topic].partitions
         self._consumer.assign([TopicPartition(topic, p, -2) for p in partitions])
 

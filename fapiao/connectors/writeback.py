@@ -21,12 +21,11 @@ import threading
 import time
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Mapping
 
 import httpx
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
 
-from fapiao.connectors.kafka import client_config, producer
+from fapiao.connectors.cluster import Cluster
 from fapiao.schemas.codec import Codec, DecodeError
 from fapiao.schemas.convert import to_json
 from fapiao.schemas.records import InvoiceResult
@@ -63,16 +62,13 @@ def _where(message: Message) -> str:
 class WritebackSink:
     """Consumes results in the `fapiao-writeback` group and writes them back; `run()` until `stop()`."""
 
-    def __init__(self, bootstrap: str, topic: str, dlq_topic: str, url: str, codec: Codec, *,
-                 timeout_s: float = 10.0, backoff_base_s: float = 0.5, backoff_cap_s: float = 30.0,
-                 security: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, cluster: Cluster, topic: str, dlq_topic: str, url: str, codec: Codec, *,
+                 timeout_s: float = 10.0, backoff_base_s: float = 0.5, backoff_cap_s: float = 30.0) -> None:
         self.topic, self.dlq_topic, self.url, self.codec = topic, dlq_topic, url, codec
         self.backoff = (backoff_base_s, backoff_cap_s)
         self._http = httpx.Client(timeout=timeout_s)
-        self._dlq = producer(bootstrap, **(security or {}))
-        self._consumer = Consumer(client_config(bootstrap, {
-            **(security or {}), "group.id": GROUP, "session.timeout.ms": 6000, "enable.auto.commit": False,
-            "auto.offset.reset": "earliest"}))
+        self._dlq = cluster.producer()
+        self._consumer = cluster.consumer(GROUP, {"session.timeout.ms": 6000, "auto.offset.reset": "earliest"})
         self._blocked: dict[int, _Blocked] = {}  # partition -> the record that holds it
         self._stopping = threading.Event()
         self.delivered = 0

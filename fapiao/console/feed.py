@@ -10,12 +10,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Mapping
 
 from confluent_kafka import KafkaError, KafkaException, Message
 
 from fapiao.audit.reader import AUDITED, consumer, fact_of, starts
 from fapiao.audit.model import Position
+from fapiao.connectors.cluster import Cluster
 from fapiao.console.index import Index
 from fapiao.exceptions import FapiaoStreamError
 from fapiao.schemas.codec import Codec, DecodeError
@@ -32,12 +32,11 @@ _RETRY_S = 2.0
 class Feed:
     """`await feed.run()` until `await feed.stop()`; `caught_up` once every partition was read to its end."""
 
-    def __init__(self, bootstrap: str, prefix: str, codec: Codec, index: Index,
-                 security: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, cluster: Cluster, prefix: str, codec: Codec, index: Index) -> None:
         self.index = index
         self.codec = codec
         self.topics = {topic_name(prefix, role): role for role in AUDITED}
-        self._consumer = consumer(bootstrap, security)
+        self._consumer = consumer(cluster)
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="console-feed")
         self._stopping = asyncio.Event()
         self._behind: set[tuple[str, int]] = set()

@@ -8,6 +8,7 @@
     fapiao_in_doubt_serials                        serials this worker holds whose state is in_doubt
     fapiao_due_signals_total                       DUE signals the reconcile timer sent (retries, queries, rechecks)
     fapiao_consumer_lag{topic,partition}           highwater − committed offset, per assigned partition
+    fapiao_stalled_partitions                      partitions the commit watchdog finds stalled (readiness fails)
 
 docs/operations.md says what each one means for an operator.
 """
@@ -47,6 +48,8 @@ class WorkerMetrics:
                                             "DUE signals the reconcile timer sent (retries, queries, rechecks).")
         self.lag = registry.gauge("fapiao_consumer_lag", "Highwater minus committed offset, per partition.",
                                   ("topic", "partition"))
+        self.stalled = registry.gauge("fapiao_stalled_partitions",
+                                      "Partitions with lag whose committed offset has not moved for the watchdog's limit.")
         self._in_doubt: set[str] = set()
 
     def result(self, result: InvoiceResult) -> None:

@@ -21,7 +21,7 @@ import faust
 from aiokafka.partitioner import DefaultPartitioner
 from faust.types import EventT
 
-from fapiao.connectors.security import broker_credentials
+from fapiao.connectors.cluster import Cluster
 from fapiao.schemas.codec import Codec
 from fapiao.schemas.records import InvoiceEvent, InvoiceState, Status
 from fapiao.schemas.registry import codec_for
@@ -29,6 +29,7 @@ from fapiao.settings import Settings
 from fapiao.streams.dlq import dead_letter
 from fapiao.streams.lifecycle import Policy
 from fapiao.streams.metrics import WorkerMetrics
+from fapiao.streams.store import store_url, table_options
 from fapiao.streams.topics import ROLES, TABLE_NAME, topic_name
 
 __all__ = ["Pipeline", "Due", "create_app", "create_pipeline", "run_batch", "EVENT_TYPE_HEADER", "PROGRESS_ROLES",
@@ -279,13 +280,12 @@ def _shorten_fetch_wait(ms: int) -> None:
     aiokafka.AIOKafkaConsumer = _Consumer
 
 
-def create_app(app_id: str, bootstrap: str, **options: Any) -> faust.App:
+def create_app(app_id: str, cluster: Cluster, **options: Any) -> faust.App:
     """A faust app tuned for this pipeline's brokers: what the worker runs on, and the benchmark's
     faust ceiling too, so that one measures the same consumer and producer."""
     _shorten_fetch_wait(FETCH_MAX_WAIT_MS)
     return faust.App(
         app_id,
-        broker=";".join(f"kafka://{host}" for host in bootstrap.split(",")),
         store="memory://",
         topic_allow_declare=False,  # `fapiao topics create` made them, with our partition count and config
         consumer_auto_offset_reset="earliest",
@@ -296,23 +296,26 @@ def create_app(app_id: str, bootstrap: str, **options: Any) -> faust.App:
         stream_wait_empty=True,
         producer_acks=-1,
         producer_linger=0.005,  # a few ms of batching turns thousands of tiny produce requests into few
+        **cluster.faust_options(),
         **options,
     )
 
 
-def create_pipeline(settings: Settings, bootstrap: str) -> Pipeline:
+def create_pipeline(settings: Settings, cluster: Cluster) -> Pipeline:
     """The faust app, its topics and its table; agents are installed by `fapiao.streams.worker`."""
     app = create_app(
         settings.app_id,
-        bootstrap,
-        datadir=str(settings.data_dir),
+        cluster,
+        datadir=str(settings.data_dir / settings.app_id),  # a table on disk belongs to one app id's changelog
+        # The embedded broker reports a high watermark below a partition's end, so a table on disk can hold
+        # offsets past it; `streams/recovery.py` reads on to the real end instead of refusing to start.
+        recovery_consistency_check=False,
         topic_partitions=settings.partitions,
         table_standby_replicas=0,
         web_enabled=True,
         web_bind=settings.web_host,
         web_port=settings.web_port,
         web_in_thread=False,
-        broker_credentials=broker_credentials(settings),
     )
     topics = {role: app.topic(topic_name(settings.topic_prefix, role), partitions=settings.partitions, **RAW_BYTES)
               for role in ROLES}
@@ -320,6 +323,7 @@ def create_pipeline(settings: Settings, bootstrap: str) -> Pipeline:
     # changed the row, even when rows are written after a batch rather than inside one event.
     table = app.Table(TABLE_NAME, default=None, partitions=settings.partitions, use_partitioner=True,
                       key_type=bytes, value_type=bytes,  # bytes -> faust's "raw" serializer for the changelog
+                      store=store_url(settings.table_store), options=table_options(settings.table_store),
                       help="serial -> InvoiceState (Avro): the fold of the serial's events")
     pipeline = Pipeline(app=app, settings=settings, codec=codec_for(settings.schema_registry_url), topics=topics,
                         table=table, policy=_policy(settings))

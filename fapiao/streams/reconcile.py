@@ -42,8 +42,8 @@ ANSWERS = ("signals", "callbacks")
 async def rebuild_due_index(pipeline: Pipeline) -> None:
     """Rebuild the index from the rows of the partitions this worker holds now.
 
-    faust's memory store keeps rows of partitions that moved to another worker; those serials are not
-    ours to chase. The loop yields now and then: a large table must not stall the agents.
+    Only serials of partitions held now are ours to chase (the stores drop a revoked partition's rows,
+    but a rebalance may be under way). The loop yields now and then: a large table must not stall the agents.
     """
     owned = {tp.partition for tp in pipeline.app.assignor.assigned_actives()
              if tp.topic == pipeline.topics["signals"].get_topic_name()}

@@ -17,9 +17,9 @@ import logging
 import os
 import time
 
-from confluent_kafka import Consumer, KafkaError, TopicPartition
+from confluent_kafka import KafkaError, TopicPartition
 
-from fapiao.connectors.kafka import client_config
+from fapiao.connectors.cluster import Cluster
 from fapiao.streams.pipeline import Pipeline
 
 __all__ = ["install", "read_changelog_tail"]
@@ -27,11 +27,10 @@ __all__ = ["install", "read_changelog_tail"]
 log = logging.getLogger("fapiao.recovery")
 
 
-def read_changelog_tail(bootstrap: str, topic: str, partitions: set[int],
+def read_changelog_tail(cluster: Cluster, topic: str, partitions: set[int],
                         timeout_s: float = 60.0) -> list[tuple[bytes, bytes | None]]:
     """(key, value) of every record from just below each partition's reported high watermark to its end."""
-    consumer = Consumer(client_config(bootstrap, {"group.id": "fapiao-recovery", "enable.auto.commit": False,
-                                                  "enable.partition.eof": True}))
+    consumer = cluster.consumer("fapiao-recovery", {"enable.partition.eof": True})
     try:
         starts = []
         for partition in partitions:
@@ -56,7 +55,7 @@ def read_changelog_tail(bootstrap: str, topic: str, partitions: set[int],
         consumer.close()
 
 
-def install(pipeline: Pipeline, bootstrap: str) -> None:
+def install(pipeline: Pipeline, cluster: Cluster) -> None:
     table = pipeline.table
     source = pipeline.topics["signals"].get_topic_name()
 
@@ -66,7 +65,7 @@ def install(pipeline: Pipeline, bootstrap: str) -> None:
         if partitions:
             try:
                 tail = await asyncio.get_running_loop().run_in_executor(
-                    None, read_changelog_tail, bootstrap, table.changelog_topic.get_topic_name(), partitions)
+                    None, read_changelog_tail, cluster, table.changelog_topic.get_topic_name(), partitions)
             except Exception:  # faust ignores a failing recover callback: the agents would resume on missing rows
                 log.critical("could not finish the table's recovery; exiting so a restart tries again", exc_info=True)
                 os._exit(71)

@@ -58,6 +58,7 @@ def install(pipeline: Pipeline) -> None:
         stalled = {tp: watch.observe(tp, done, high, now) for tp, (done, high) in offsets.items()}
         stalled = {tp: seconds for tp, seconds in stalled.items() if seconds}
         pipeline.stalled = sorted(f"{tp.topic}[{tp.partition}]" for tp in stalled)
+        pipeline.metrics.stalled.set(len(stalled))
         if stalled:
             log.error("partitions with lag and no commit for %.0fs: %s", max(stalled.values()), pipeline.stalled)
         if any(seconds >= 2 * settings.watchdog_stall_s for seconds in stalled.values()):

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import logging
+import logging.config
 import os
 import threading
 
 import faust
 from mode.utils.logging import level_number
 
-from fapiao.connectors.kafka import create_topics, wait_for_broker
+from fapiao.connectors.cluster import Cluster
+from fapiao.connectors.kafka import create_topics
 from fapiao.connectors.registry import callback_parsers, providers
-from fapiao.connectors.security import security_config
 from fapiao.logs import logging_config
+from fapiao.metrics import process_stopped
 from fapiao.settings import Settings
-from fapiao.streams import callbacks, intake, invoices, issuing, reconcile, recovery, watchdog, web
+from fapiao.streams import callbacks, intake, invoices, issuing, reconcile, recovery, store, watchdog, web
 from fapiao.streams.pipeline import Pipeline, create_pipeline
 from fapiao.streams.topics import all_topics
 from fapiao.streams.validation import validate
@@ -25,14 +27,14 @@ SHUTDOWN_DEADLINE_S = 20.0
 log = logging.getLogger("fapiao.worker")
 
 
-def build(settings: Settings, bootstrap: str) -> Pipeline:
+def build(settings: Settings, cluster: Cluster) -> Pipeline:
     """The faust app with every agent installed."""
-    pipeline = create_pipeline(settings, bootstrap)
+    pipeline = create_pipeline(settings, cluster)
     intake.install(pipeline)
     invoices.install(pipeline, validate)
     issuing.install(pipeline, providers(settings))
     callbacks.install(pipeline, callback_parsers(settings))
-    recovery.install(pipeline, bootstrap)
+    recovery.install(pipeline, cluster)
     reconcile.install(pipeline)
     watchdog.install(pipeline)
     web.install(pipeline)
@@ -61,12 +63,22 @@ class _Worker(faust.Worker):
         timer.start()
 
 
-def run(settings: Settings, bootstrap: str, loglevel: str = "info") -> None:
-    """Create the topics if needed, then run the worker until SIGTERM or Ctrl-C."""
-    security = security_config(settings)
-    wait_for_broker(bootstrap, security=security)
-    create_topics(bootstrap, all_topics(settings.topic_prefix, settings.app_id), settings.partitions, security)
-    pipeline = build(settings, bootstrap)
-    # Our formatter instead of faust's: FAPIAO_LOG_FORMAT, and secrets masked in every line.
+def run(settings: Settings, cluster: Cluster, loglevel: str = "info") -> None:
+    """Create the topics if needed, then run the worker until SIGTERM or Ctrl-C (the cluster answers: checked)."""
+    create_topics(cluster, all_topics(settings.topic_prefix, settings.app_id), settings.partitions)
+    pipeline = build(settings, cluster)
+    # Our formatter instead of faust's: FAPIAO_LOG_FORMAT, and secrets masked in every line. Set here too,
+    # before faust sets it, so that what the table store finds on disk is logged.
     config = logging_config(settings, level_number(loglevel))
-    _Worker(pipeline.app, loglevel=loglevel, quiet=True, logging_config=config).execute_from_commandline()
+    logging.config.dictConfig(config)
+    pipeline.app.conf.datadir.mkdir(parents=True, exist_ok=True)  # faust makes only its last part
+    tabledir = pipeline.app.conf.tabledir
+    store.open_table_dir(tabledir)
+    try:
+        _Worker(pipeline.app, loglevel=loglevel, quiet=True, logging_config=config).execute_from_commandline()
+    except SystemExit as stopped:
+        if not stopped.code:  # faust stopped and flushed its producer: the changelog has every row on disk
+            store.mark_closed(tabledir)
+        raise
+    finally:
+        process_stopped()

@@ -34,7 +34,7 @@ def fault_run(tmp_path: Path) -> Iterator[Callable[..., Run]]:
         stacks.append(stack)
         stack.start()
         requests = list(demo_requests(count, provider, invalid_every=invalid_every, prefix=f"F{run_id}"))
-        watcher = ResultWatcher(stack.bootstrap, topic_name(settings.topic_prefix, "results"), Codec(),
+        watcher = ResultWatcher(stack.cluster, topic_name(settings.topic_prefix, "results"), Codec(),
                                 (r["serial"] for r in requests))
         return Run(stack, requests, watcher)
 

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from fapiao.connectors.kafka import producer, read_topic
+from fapiao.connectors.kafka import read_topic
 from fapiao.connectors.stack import Stack
 from fapiao.connectors.watch import ResultWatcher
 from fapiao.schemas.codec import Codec
@@ -33,7 +33,7 @@ class Run:
         return [r["serial"] for r in self.requests]
 
     def publish(self, values: list[tuple[bytes | None, bytes]] | None = None) -> None:
-        out = producer(self.stack.bootstrap)
+        out = self.stack.cluster.producer()
         topic = topic_name(self.stack.settings.topic_prefix, "requests")
         for key, value in values if values is not None else [
                 (r["serial"].encode(), json.dumps(r, ensure_ascii=False).encode()) for r in self.requests]:
@@ -56,7 +56,7 @@ def assert_exactly_once(run: Run, deadline_s: float = 240) -> None:
     # Results may repeat after a crash, but never disagree.
     issued_events: dict[str, set[str]] = {}
     codec = Codec()
-    for message in read_topic(run.stack.bootstrap, topic_name(run.stack.settings.topic_prefix, "events")):
+    for message in read_topic(run.stack.cluster, topic_name(run.stack.settings.topic_prefix, "events")):
         event = codec.decode(message.value(), InvoiceEvent)
         if event.type is EventType.ISSUED:
             issued_events.setdefault(event.serial, set()).add(event.invoice.number if event.invoice else "")

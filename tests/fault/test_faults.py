@@ -108,7 +108,7 @@ def test_malformed_and_hostile_requests_are_rejected_or_parked_and_valid_ones_al
     for serial in rejected:
         result = run.watcher.results.get(serial)
         assert result is not None and result.status is Status.REJECTED and result.errors, serial
-    dlq = [json.loads(m.value()) for m in read_topic(run.stack.bootstrap, topic_name(run.stack.settings.topic_prefix, "dlq"))]
+    dlq = [json.loads(m.value()) for m in read_topic(run.stack.cluster, topic_name(run.stack.settings.topic_prefix, "dlq"))]
     parked_values = {base64.b64decode(record["value_b64"] or "") for record in dlq}
     assert set(parked) <= parked_values
 

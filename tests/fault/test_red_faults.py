@@ -17,7 +17,7 @@ import pytest
 
 from fapiao.audit import Audit
 from fapiao.audit.reader import read_facts
-from fapiao.connectors.kafka import producer, read_topic
+from fapiao.connectors.kafka import read_topic
 from fapiao.connectors.stack import Stack, StackOptions
 from fapiao.connectors.watch import ResultWatcher
 from fapiao.samples import valid_request
@@ -46,7 +46,7 @@ def test_worker_killed_while_reds_wait_and_race_over_flushes_nothing(tmp_path: P
                     | {"FAPIAO_APP_ID": f"red-fault-{run}"})
     options = StackOptions(providers=("kingdee",), sandbox_options={"dedupe": "off", "buyer_delay_s": 4.0})
     with Stack(settings, tmp_path, options) as stack:
-        out = producer(stack.bootstrap)
+        out = stack.cluster.producer()
         requests_topic = topic_name(settings.topic_prefix, "requests")
         blues = [valid_request(f"F{run}{i:04d}", "kingdee", invoice_type="digital_normal") for i in range(BLUES)]
         for i, blue in enumerate(blues):
@@ -54,7 +54,7 @@ def test_worker_killed_while_reds_wait_and_race_over_flushes_nothing(tmp_path: P
                 blue["remark"] = "SANDBOX:USED SANDBOX:BUYER-CONFIRMS"
             out.produce(requests_topic, key=str(blue["serial"]).encode(), value=json.dumps(blue).encode())
         assert out.flush(30) == 0
-        watcher = ResultWatcher(stack.bootstrap, topic_name(settings.topic_prefix, "results"), Codec(),
+        watcher = ResultWatcher(stack.cluster, topic_name(settings.topic_prefix, "results"), Codec(),
                                 [str(b["serial"]) for b in blues])
         assert watcher.wait(120), sorted(watcher.pending)[:5]
 
@@ -84,9 +84,9 @@ def test_worker_killed_while_reds_wait_and_race_over_flushes_nothing(tmp_path: P
 
         outcomes: dict[str, set[Status]] = defaultdict(set)
         codec = Codec()
-        for message in read_topic(stack.bootstrap, topic_name(settings.topic_prefix, "results")):
+        for message in read_topic(stack.cluster, topic_name(settings.topic_prefix, "results")):
             result = codec.decode(message.value(), InvoiceResult)
             outcomes[result.serial].add(result.status)
         assert all(len(outcomes[str(r["serial"])]) == 1 for r in reds)
-        audit = Audit(read_facts(stack.bootstrap, settings.topic_prefix, codec))
+        audit = Audit(read_facts(stack.cluster, settings.topic_prefix, codec))
         assert audit.violations == [], [v.to_json() for v in audit.violations]

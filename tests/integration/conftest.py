@@ -14,6 +14,7 @@ from typing import Callable, Iterator
 import pytest
 
 from fapiao.connectors.broker import EmbeddedBroker
+from fapiao.connectors.cluster import Cluster
 from fapiao.connectors.kafka import create_topics
 from fapiao.settings import Settings, load
 from fapiao.streams.topics import all_topics
@@ -51,7 +52,7 @@ def settings(settings_factory: Callable[..., Settings]) -> Settings:
 @pytest.fixture
 def topics(settings: Settings, kafka_bootstrap: str) -> Settings:
     """The test's topics, created."""
-    create_topics(kafka_bootstrap, all_topics(settings.topic_prefix, settings.app_id), settings.partitions)
+    create_topics(Cluster(kafka_bootstrap), all_topics(settings.topic_prefix, settings.app_id), settings.partitions)
     return settings
 
 

@@ -12,7 +12,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from fapiao.connectors.kafka import producer, read_topic
+from fapiao.connectors.kafka import read_topic
 from fapiao.connectors.stack import Stack, StackOptions
 from fapiao.connectors.watch import ResultWatcher
 from fapiao.samples import invalid_request, valid_request
@@ -34,7 +34,7 @@ def stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
 
 
 def publish(stack: Stack, values: list[tuple[bytes | None, bytes]]) -> None:
-    out = producer(stack.bootstrap)
+    out = stack.cluster.producer()
     for key, value in values:
         out.produce(topic_name(stack.settings.topic_prefix, "requests"), key=key, value=value)
     assert out.flush(30) == 0
@@ -45,7 +45,7 @@ def as_record(request: dict[str, Any]) -> tuple[bytes, bytes]:
 
 
 def await_results(stack: Stack, serials: list[str], deadline_s: float = 120) -> ResultWatcher:
-    watcher = ResultWatcher(stack.bootstrap, topic_name(stack.settings.topic_prefix, "results"), Codec(), serials)
+    watcher = ResultWatcher(stack.cluster, topic_name(stack.settings.topic_prefix, "results"), Codec(), serials)
     watcher.wait(deadline_s)
     watcher.close()
     assert not watcher.pending, f"no result for {sorted(watcher.pending)}"
@@ -79,7 +79,7 @@ def test_confluent_producer_and_faust_put_a_serial_on_the_same_partition(stack: 
 
     def partitions(role: str) -> dict[bytes, set[int]]:
         seen: dict[bytes, set[int]] = {}
-        for message in read_topic(stack.bootstrap, topic_name(prefix, role)):
+        for message in read_topic(stack.cluster, topic_name(prefix, role)):
             seen.setdefault(message.key(), set()).add(message.partition())
         return seen
 
@@ -101,7 +101,7 @@ def test_undecodable_records_go_to_the_dlq_and_the_worker_keeps_issuing(stack: S
     result = await_results(stack, [after["serial"]]).results[after["serial"]]
     assert result.status is Status.ISSUED
 
-    parked = [json.loads(m.value()) for m in read_topic(stack.bootstrap, topic_name(stack.settings.topic_prefix, "dlq"))]
+    parked = [json.loads(m.value()) for m in read_topic(stack.cluster, topic_name(stack.settings.topic_prefix, "dlq"))]
     originals = {base64.b64decode(r["value_b64"]): r for r in parked}
     for _, value in poison:
         assert value in originals, f"{value!r} is not in the DLQ"

@@ -12,7 +12,6 @@ from typing import Any, Iterator
 
 import pytest
 
-from fapiao.connectors.kafka import producer
 from fapiao.connectors.stack import Stack, StackOptions
 from fapiao.connectors.watch import ResultWatcher
 from fapiao.samples import valid_request
@@ -43,7 +42,7 @@ def stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
 
 
 def publish(stack: Stack, *requests: dict[str, Any]) -> None:
-    out = producer(stack.bootstrap)
+    out = stack.cluster.producer()
     for request in requests:
         out.produce(topic_name(stack.settings.topic_prefix, "requests"), key=request["serial"].encode(),
                     value=json.dumps(request, ensure_ascii=False).encode())
@@ -51,7 +50,7 @@ def publish(stack: Stack, *requests: dict[str, Any]) -> None:
 
 
 def outcomes(stack: Stack, *serials: str, deadline_s: float = 90) -> dict[str, InvoiceResult]:
-    watcher = ResultWatcher(stack.bootstrap, topic_name(stack.settings.topic_prefix, "results"), Codec(), serials)
+    watcher = ResultWatcher(stack.cluster, topic_name(stack.settings.topic_prefix, "results"), Codec(), serials)
     try:
         assert watcher.wait(deadline_s), f"no result for {sorted(watcher.pending)}"
         return dict(watcher.results)

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Callable
 
 import httpx
 import pytest
 
-from fapiao.connectors.kafka import producer
 from fapiao.connectors.stack import Stack, StackOptions
+from fapiao.metrics import samples
 from fapiao.connectors.watch import ResultWatcher
 from fapiao.samples import valid_request
 from fapiao.schemas.codec import Codec
@@ -21,10 +20,10 @@ from fapiao.streams.topics import topic_name
 pytestmark = pytest.mark.integration
 
 
-def _value(text: str, series: str) -> float:
-    match = re.search(rf"^{re.escape(series)} (\S+)$", text, re.MULTILINE)
-    assert match, f"{series} not in /metrics:\n{text}"
-    return float(match.group(1))
+def _value(text: str, name: str, **labels: str) -> float:
+    found = samples(text).get((name, tuple(sorted(labels.items()))))
+    assert found is not None, f"{name}{labels} not in /metrics:\n{text}"
+    return found
 
 
 def test_metrics_count_results_and_time_provider_calls(settings_factory: Callable[..., Settings],
@@ -32,12 +31,12 @@ def test_metrics_count_results_and_time_provider_calls(settings_factory: Callabl
     settings = settings_factory(FAPIAO_PARTITIONS="2")
     with Stack(settings, tmp_path, StackOptions(providers=("kingdee",))) as stack:
         serials = [f"M-{n}" for n in range(3)]
-        out = producer(stack.bootstrap)
+        out = stack.cluster.producer()
         for serial in serials:
             out.produce(topic_name(settings.topic_prefix, "requests"), key=serial.encode(),
                         value=json.dumps(valid_request(serial, "kingdee"), ensure_ascii=False).encode())
         assert out.flush(10) == 0
-        watcher = ResultWatcher(stack.bootstrap, topic_name(settings.topic_prefix, "results"), Codec(), serials)
+        watcher = ResultWatcher(stack.cluster, topic_name(settings.topic_prefix, "results"), Codec(), serials)
         try:
             assert watcher.wait(40), f"no result for {watcher.pending}"
         finally:
@@ -45,8 +44,8 @@ def test_metrics_count_results_and_time_provider_calls(settings_factory: Callabl
         text = httpx.get(f"{stack.web_urls[0]}/metrics", timeout=5).text
 
     issued = sum(1 for result in watcher.results.values() if result.status.value == "issued")
-    assert _value(text, 'fapiao_results_total{status="issued",provider="kingdee"}') == issued == len(serials)
-    assert _value(text, 'fapiao_provider_call_seconds_count{provider="kingdee",operation="submit"}') >= len(serials)
+    assert _value(text, "fapiao_results_total", status="issued", provider="kingdee") == issued == len(serials)
+    assert _value(text, "fapiao_provider_call_seconds_count", provider="kingdee", operation="submit") >= len(serials)
     requests = topic_name(settings.topic_prefix, "requests")
-    assert _value(text, f'fapiao_records_in_total{{topic="{requests}"}}') >= len(serials)
-    assert "# TYPE fapiao_consumer_lag gauge" in text and "fapiao_in_doubt_serials 0" in text
+    assert _value(text, "fapiao_records_in_total", topic=requests) >= len(serials)
+    assert "# TYPE fapiao_consumer_lag gauge" in text and _value(text, "fapiao_in_doubt_serials") == 0

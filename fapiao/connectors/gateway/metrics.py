@@ -1,4 +1,4 @@
-"""The gateway's Prometheus metrics, on the shared registry in `fapiao.metrics`."""
+"""The gateway's Prometheus metrics (prometheus_client, through `fapiao.metrics`)."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException, Producer
 
-from fapiao.connectors.kafka import producer
+from fapiao.connectors.cluster import Cluster
 from fapiao.exceptions import FapiaoStreamError
 
 __all__ = ["AsyncProducer", "NotAcknowledged"]
@@ -34,7 +34,7 @@ class NotAcknowledged(FapiaoStreamError):
 class AsyncProducer:
     """An idempotent murmur2 producer whose delivery reports resolve asyncio futures."""
 
-    def __init__(self, bootstrap: str, deadline_s: float = 5.0, **extra: Any) -> None:
+    def __init__(self, cluster: Cluster, deadline_s: float = 5.0, **extra: Any) -> None:
         self._config: dict[str, Any] = {
             # A record not acknowledged by the deadline was answered 503 and will be retried by the provider:
             # expiring it then keeps an outage from piling up a queue of stale duplicates.
@@ -44,8 +44,8 @@ class AsyncProducer:
             "error_cb": self._on_error,
             **extra,
         }
-        self._bootstrap = bootstrap
-        self._producer: Producer = producer(bootstrap, **self._config)
+        self._cluster = cluster
+        self._producer: Producer = cluster.producer(self._config)
         self._broken = threading.Event()  # fatal, or stuck: replace the producer
         self._last_ack = time.monotonic()
         self._stopping = threading.Event()
@@ -69,7 +69,7 @@ class AsyncProducer:
 
     def _renew(self) -> None:
         """Swap in a fresh producer; purge the old one so its waiting callbacks fail now, not at the deadline."""
-        old, self._producer = self._producer, producer(self._bootstrap, **self._config)
+        old, self._producer = self._producer, self._cluster.producer(self._config)
         self._last_ack = time.monotonic()  # the new one gets a whole deadline before it is judged
         self._broken.clear()
         log.warning("Kafka producer was fatal or acknowledged nothing for a whole deadline; replaced it")

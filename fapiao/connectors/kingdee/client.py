@@ -4,8 +4,9 @@
   `ACCEPTED` only means 开票中, the result follows by callback or query. Never resent here after the
   bytes left, except once after an explicit 未进行接口授权 answer (the gateway refused the token before
   reading the request, so nothing can have been issued).
-- query: ALLE.INVOICE.QUERY by serialNo: invoiceStatus 0 ISSUED, 2 PENDING, 4 FAILED.
-  Not found [I]: the real shape is undocumented; we read `success` with an empty `data` (what the
+- query: ALLE.INVOICE.QUERY by serialNo for 数电 types, BILL.INVOICE.QUERY by billNo for the
+  BILL.PUSH types (the choice and the reading of a bill's answer are in `queries`): invoiceStatus
+  0 ISSUED, 2 PENDING, 4 FAILED. Not found [I]: the real shape is undocumented; we read `success` with an empty `data` (what the
   sandbox sends) or a failure whose message says 不存在/未查询到/未找到 as NOT_FOUND.
 - Reds (the RedProvider port; the wire is `red_protocol`, the mappings `red_mapping`):
   - apply_red_form: REDCONFIRMBILL.APPLY (2.1.03) under the red's serial as orderNo, which makes applying
@@ -33,7 +34,7 @@ from typing import Any, Callable, ClassVar
 
 import httpx
 
-from fapiao.connectors.kingdee import mapping, red_mapping
+from fapiao.connectors.kingdee import mapping, queries, red_mapping
 from fapiao.connectors.kingdee.auth import Tokens
 from fapiao.connectors.kingdee.envelope import DataCodec, Reply, envelope, new_request_id, read_reply
 from fapiao.connectors.kingdee.errors import KingdeeCallError, classify, is_auth_failure, translated
@@ -87,8 +88,9 @@ class KingdeeProvider:
         return await self._ask(interface, request.serial, lambda: build(request))
 
     async def query(self, request: InvoiceRequest) -> Outcome:
-        return await self._ask(QUERY, request.serial, lambda: mapping.query_data(request), mapping.query_outcome,
-                               query=True)
+        interface, data = queries.query_for(request)  # 数电 by ALLE.INVOICE.QUERY, BILL.PUSH types by their bill
+        return await self._ask(interface, request.serial, lambda: data,
+                               lambda answer: queries.outcome_of(interface, answer, request.serial), query=True)
 
     async def apply_red_form(self, order: RedOrder) -> Outcome:
         return await self._ask(APPLY, order.request.serial, lambda: red_mapping.apply_data(order),

@@ -6,7 +6,7 @@ Marked [I] where providers.md had no vendor source and the sandbox fixes the cho
 from __future__ import annotations
 
 __all__ = [
-    "APP_TOKEN_PATH", "LOGIN_PATH", "OPEN_API_PATH", "OPEN", "BILL_PUSH", "QUERY",
+    "APP_TOKEN_PATH", "LOGIN_PATH", "OPEN_API_PATH", "OPEN", "BILL_PUSH", "QUERY", "BILL_QUERY",
     "OK_CODES", "DUPLICATE_CODE", "AUTH_FAILURE", "BAD_TOTALS", "NOT_FOUND_MESSAGE",
     "SANDBOX_PORT", "SANDBOX_URL", "CALLBACK_REPLY",
 ]
@@ -18,6 +18,7 @@ OPEN_API_PATH = "/kapi/app/sim/openApi"
 OPEN = "ALLE.INVOICE.OPEN"  # 2.1.01 数电票蓝字发票开具
 BILL_PUSH = "BILL.PUSH"  # 1.1.01 开票申请单生成及开票 (tax-device and 电子 invoice types)
 QUERY = "ALLE.INVOICE.QUERY"  # 4.1.04 数电票发票单张查询
+BILL_QUERY = "BILL.INVOICE.QUERY"  # 1.1.03 开票申请单发票查询 (the invoices of a BILL.PUSH bill)
 
 OK_CODES = frozenset({"0", "0000"})
 DUPLICATE_CODE = "10127"  # 重复流水号: the provider already holds this serial

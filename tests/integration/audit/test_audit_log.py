@@ -10,7 +10,7 @@ import pytest
 
 from fapiao import clock
 from fapiao.audit.synthetic import lifecycle, publish
-from fapiao.connectors.kafka import producer
+from fapiao.connectors.cluster import Cluster
 from fapiao.schemas.codec import Codec
 from fapiao.schemas.records import InvoiceInfo
 from fapiao.settings import Settings
@@ -26,7 +26,7 @@ def test_a_clean_log_passes(topics: Settings, fapiao: Run, tmp_path) -> None:  #
     start = clock.now() - timedelta(minutes=5)
     items = [lifecycle(f"OK{i}", start, valid=i != 3, finished=i != 4, provider=("kingdee", "yipiaoyun")[i % 2])
              for i in range(8)]
-    publish(producer(topics.kafka_bootstrap), topics.topic_prefix, Codec(), items)
+    publish(Cluster.of(topics).producer(), topics.topic_prefix, Codec(), items)
     audit = fapiao("audit", "--json", "--html", str(tmp_path / "a.html"), "--csv", str(tmp_path / "a.csv"))
     out = last_json(audit)
     assert audit.returncode == 0, out
@@ -51,7 +51,7 @@ def test_a_corrupted_log_names_every_violation(topics: Settings, fapiao: Run) ->
     no_result = replace(no_result, result=None)
     gap = replace(gap, events=[e for e in gap.events if e.seq != 3])
     totals = replace(totals, result=replace(totals.result, total_amount=Decimal("0.01")))  # type: ignore[type-var]
-    out = producer(topics.kafka_bootstrap)
+    out = Cluster.of(topics).producer()
     publish(out, topics.topic_prefix, Codec(), [twice, no_result, gap, totals, clean])
     assert orphan_result.result is not None
     out.produce(topic_name(topics.topic_prefix, "results"), key=b"ORPHAN", value=Codec().encode(orphan_result.result))
@@ -70,7 +70,7 @@ def test_a_corrupted_log_names_every_violation(topics: Settings, fapiao: Run) ->
 
 def test_since_and_until_bound_the_window(topics: Settings, fapiao: Run) -> None:
     old, new = clock.now() - timedelta(days=2), clock.now() - timedelta(minutes=1)
-    publish(producer(topics.kafka_bootstrap), topics.topic_prefix, Codec(),
+    publish(Cluster.of(topics).producer(), topics.topic_prefix, Codec(),
             [lifecycle("OLD1", old), lifecycle("NEW1", new), lifecycle("NEW2", new)])
     # the producer stamps records with the time they are sent, so the window is about send time
     everything = last_json(fapiao("audit", "--json", "--since", (clock.now() - timedelta(hours=1)).isoformat()))

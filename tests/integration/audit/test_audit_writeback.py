@@ -15,12 +15,13 @@ from typing import Any, Iterator
 
 import pytest
 from aiohttp import web
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka import TopicPartition
 
 from fapiao import clock
 from fapiao.audit.synthetic import lifecycle
 from fapiao.connectors.broker import free_port
-from fapiao.connectors.kafka import client_config, producer, read_topic
+from fapiao.connectors.cluster import Cluster
+from fapiao.connectors.kafka import read_topic
 from fapiao.connectors.writeback import GROUP
 from fapiao.schemas.codec import Codec
 from fapiao.settings import Settings
@@ -97,7 +98,7 @@ def test_writeback_retries_parks_refusals_keeps_order_and_commits(topics: Settin
                ["RETRY1", "BAD1", *(f"OK{i}" for i in range(10))]]
     first = replace(results[-1], code="first")  # type: ignore[type-var]
     results += [replace(first, serial="ORD1"), replace(first, serial="ORD1", code="second")]
-    out = producer(topics.kafka_bootstrap)
+    out = Cluster.of(topics).producer()
     results_topic = topic_name(topics.topic_prefix, "results")
     for result in results:
         out.produce(results_topic, key=result.serial.encode(), value=codec.encode(result))  # type: ignore[union-attr]
@@ -126,7 +127,7 @@ def test_writeback_retries_parks_refusals_keeps_order_and_commits(topics: Settin
 
     # Order per partition: the ERP took each partition's records in offset order.
     where = {(m.key().decode(), m.value()): (m.partition(), m.offset()) for m in read_topic(
-        topics.kafka_bootstrap, results_topic, follow=False)}
+        Cluster.of(topics), results_topic, follow=False)}
     by_serial_code = {(codec.decode(v, type(first)).serial, codec.decode(v, type(first)).code): p
                       for (_, v), p in where.items()}
     positions = [by_serial_code[item] for item in erp.delivered]
@@ -134,7 +135,7 @@ def test_writeback_retries_parks_refusals_keeps_order_and_commits(topics: Settin
         offsets = [o for p, o in positions if p == partition]
         assert offsets == sorted(offsets)
 
-    dead = [json.loads(m.value()) for m in read_topic(topics.kafka_bootstrap,
+    dead = [json.loads(m.value()) for m in read_topic(Cluster.of(topics),
                                                       topic_name(topics.topic_prefix, "dlq"), follow=False)]
     assert [(d["stage"], d["reason"][:15]) for d in dead] == [("writeback", "ERP answered 40")]
     assert "unknown order" in dead[0]["reason"]
@@ -143,7 +144,7 @@ def test_writeback_retries_parks_refusals_keeps_order_and_commits(topics: Settin
     ends: dict[int, int] = {}
     for partition, offset in where.values():
         ends[partition] = max(ends.get(partition, 0), offset + 1)
-    consumer = Consumer(client_config(topics.kafka_bootstrap, {"group.id": GROUP}))
+    consumer = Cluster.of(topics).consumer(GROUP)
     try:
         committed = consumer.committed([TopicPartition(results_topic, p) for p in ends], timeout=10)
     finally:

@@ -15,7 +15,7 @@ import pytest
 from fapiao import clock
 from fapiao.audit.reader import read_facts
 from fapiao.audit.synthetic import Lifecycle, publish, red_letter
-from fapiao.connectors.kafka import producer
+from fapiao.connectors.cluster import Cluster
 from fapiao.connectors.stack import Stack, StackOptions
 from fapiao.connectors.watch import ResultWatcher
 from fapiao.samples import demo_requests
@@ -39,10 +39,10 @@ class Demo:
         return self.stack.settings.topic_prefix
 
 
-def issued_blue(bootstrap: str, prefix: str, codec: Codec, serial: str) -> Lifecycle:
+def issued_blue(cluster: Cluster, prefix: str, codec: Codec, serial: str) -> Lifecycle:
     """An issued serial's events and result as the worker wrote them."""
     key = serial.encode()
-    facts = read_facts(bootstrap, prefix, codec, roles=("events", "results"), keep=lambda m: m.key() == key,
+    facts = read_facts(cluster, prefix, codec, roles=("events", "results"), keep=lambda m: m.key() == key,
                        check_sources=False)
     events = sorted((seen.record for seen in facts.events), key=lambda event: event.seq)
     return Lifecycle(serial, {}, events, facts.results[0].record)
@@ -58,17 +58,17 @@ def demo(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
     try:
         stack.start()
         requests = list(demo_requests(20, "mixed", seed=4217))
-        out = producer(kafka_bootstrap)
+        out = stack.cluster.producer()
         for request in requests:
             out.produce(topic_name(settings.topic_prefix, "requests"), key=str(request["serial"]).encode(),
                         value=json.dumps(request, ensure_ascii=False).encode())
         out.flush(30)
-        watcher = ResultWatcher(kafka_bootstrap, topic_name(settings.topic_prefix, "results"), codec,
+        watcher = ResultWatcher(stack.cluster, topic_name(settings.topic_prefix, "results"), codec,
                                 (str(r["serial"]) for r in requests))
         assert watcher.wait(120), f"no result for {sorted(watcher.pending)}"
         watcher.close()
         serial = next(s for s, r in watcher.results.items() if r.provider == "kingdee" and r.status is Status.ISSUED)
-        blue = issued_blue(kafka_bootstrap, settings.topic_prefix, codec, serial)
+        blue = issued_blue(stack.cluster, settings.topic_prefix, codec, serial)
         written = len(blue.events)
         blue, waiting = red_letter(blue, f"{serial}-R1", clock.now() - timedelta(hours=5))
         blue, issued = red_letter(blue, f"{serial}-R2", clock.now() - timedelta(minutes=30), issued=True)

@@ -12,7 +12,6 @@ from typing import Any, Callable, Iterator
 import pytest
 
 from conftest import TOKEN, Demo
-from fapiao.connectors.kafka import producer
 from fapiao.streams.topics import topic_name
 
 pytestmark = pytest.mark.integration
@@ -102,7 +101,7 @@ def test_the_overview_has_the_chart_the_waiting_form_and_keeps_itself_current(si
     assert main.find_elements(By.CSS_SELECTOR, "svg.chart rect") and demo.reds[0] in main.text
     signed_in.execute_script("window.fapiaoStayed = true;")  # gone if the page reloads
     key = f"{demo.blue}-BAD"
-    out = producer(demo.stack.bootstrap)
+    out = demo.stack.cluster.producer()
     out.produce(topic_name(demo.prefix, "requests"), key=key.encode(), value=b"{this is not JSON")
     out.flush(10)
     until(signed_in, lambda: key in signed_in.find_element(By.TAG_NAME, "main").text,

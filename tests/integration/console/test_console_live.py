@@ -17,7 +17,7 @@ import pytest
 
 from fapiao import clock
 from fapiao.audit.synthetic import lifecycle, publish, red_letter
-from fapiao.connectors.kafka import producer
+from fapiao.connectors.cluster import Cluster
 from fapiao.connectors.stack import FAPIAO, Stack, StackOptions
 from fapiao.schemas.codec import Codec
 from fapiao.settings import Settings
@@ -52,7 +52,7 @@ def page(stack: Stack, path: str, **headers: str) -> httpx.Response:
 def test_the_console_reads_follows_and_guards(console: tuple[Stack, Settings]) -> None:
     stack, settings = console
     bearer = {"Authorization": f"Bearer {TOKEN}"}
-    out, codec = producer(settings.kafka_bootstrap or ""), Codec()
+    out, codec = Cluster.of(settings).producer(), Codec()
     blue, red = red_letter(lifecycle("LIVE-B1", clock.now() - timedelta(minutes=5)), "LIVE-R1",
                            clock.now() - timedelta(hours=2))
     publish(out, settings.topic_prefix, codec, [blue, red, lifecycle("LIVE-X1", clock.now(), valid=False)])

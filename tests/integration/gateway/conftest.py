@@ -15,7 +15,7 @@ from fapiao.connectors.stack import Process
 @pytest.fixture(scope="module")
 def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedBroker]:
     with EmbeddedBroker(log_path=tmp_path_factory.mktemp("broker") / "broker.log") as running:
-        create_all_topics(running.bootstrap)
+        create_all_topics(running.cluster)
         yield running
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 
 from fapiao.connectors.broker import free_port
+from fapiao.connectors.cluster import Cluster
 from fapiao.connectors.kafka import create_topics, read_topic
 from fapiao.connectors.stack import Process
 from fapiao.schemas.codec import Codec
@@ -28,14 +29,14 @@ SECRET = "gw-shared-Secret-7Kq"
 JSON = {"Content-Type": "application/json"}
 
 
-def create_all_topics(bootstrap: str) -> None:
-    create_topics(bootstrap, all_topics(PREFIX, APP_ID), PARTITIONS)
+def create_all_topics(cluster: Cluster) -> None:
+    create_topics(cluster, all_topics(PREFIX, APP_ID), PARTITIONS)
 
 
-def stored(bootstrap: str) -> list[CallbackRecord]:
+def stored(cluster: Cluster) -> list[CallbackRecord]:
     """Every record on fapiao.callbacks, decoded."""
     codec = Codec()
-    return [codec.decode(message.value(), CallbackRecord) for message in read_topic(bootstrap, CALLBACKS)]
+    return [codec.decode(message.value(), CallbackRecord) for message in read_topic(cluster, CALLBACKS)]
 
 
 def start_gateway(bootstrap: str, log_path: Path, **env: str) -> tuple[Process, str]:

@@ -22,5 +22,5 @@ async def test_every_acknowledged_callback_is_on_the_topic(gateway_factory: Call
     report = await run(url, count=3000, concurrency=16, duration_s=30, prefix="LOADTEST")
     assert not [status for status in report["statuses"] if status.startswith("5") or not status.isdigit()]
     assert report["statuses"]["200"] == len(report["acknowledged"]) > 0
-    on_topic = {message.key().decode() for message in read_topic(broker.bootstrap, CALLBACKS)}
+    on_topic = {message.key().decode() for message in read_topic(broker.cluster, CALLBACKS)}
     assert set(report["acknowledged"]) <= on_topic

@@ -18,7 +18,7 @@ def test_a_callback_is_never_acknowledged_then_lost(tmp_path: Path) -> None:
     broker = EmbeddedBroker(log_path=tmp_path / "broker.log").start()
     gateway = None
     try:
-        create_all_topics(broker.bootstrap)
+        create_all_topics(broker.cluster)
         gateway, url = start_gateway(broker.bootstrap, tmp_path / "gateway.log", FAPIAO_GATEWAY_ACK_DEADLINE_S="1")
         assert httpx.post(f"{url}/callbacks/kingdee", content=kingdee_callback("OUT-0"), headers=JSON).status_code == 200
 
@@ -29,14 +29,14 @@ def test_a_callback_is_never_acknowledged_then_lost(tmp_path: Path) -> None:
 
         # Memory storage: the new broker on the same port starts empty, so the topics are created again.
         broker = EmbeddedBroker(port=broker.port, log_path=tmp_path / "broker.log").start()
-        create_all_topics(broker.bootstrap)
+        create_all_topics(broker.cluster)
         statuses = []
         for _ in range(10):  # the provider's retries
             statuses.append(httpx.post(f"{url}/callbacks/kingdee", content=body, headers=JSON, timeout=10).status_code)
             if statuses[-1] == 200:
                 break
         assert statuses[-1] == 200 and set(statuses) <= {200, 503}
-        assert [r.body for r in stored(broker.bootstrap) if r.serial == "OUT-1"] == [body]
+        assert [r.body for r in stored(broker.cluster) if r.serial == "OUT-1"] == [body]
     finally:
         if gateway is not None:
             gateway.stop()

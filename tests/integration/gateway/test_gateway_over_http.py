@@ -27,7 +27,7 @@ def test_a_valid_callback_becomes_a_record(gateway: Any, broker: EmbeddedBroker)
     response = httpx.post(f"{url}/callbacks/kingdee?token={SECRET}", content=body,
                           headers={**JSON, "X-Trace": "t-1"})
     assert response.status_code == 200 and response.content == KingdeeCallbacks.reply_body
-    [record] = [r for r in stored(broker.bootstrap) if r.serial == "HTTP-OK-1"]
+    [record] = [r for r in stored(broker.cluster) if r.serial == "HTTP-OK-1"]
     assert (record.provider, record.route, record.verdict, record.body) == ("kingdee", "/callbacks/kingdee",
                                                                            "accepted", body)
     assert record.remote_addr == "127.0.0.1" and record.headers["x-trace"] == "t-1"
@@ -49,7 +49,7 @@ def test_refusals_answer_and_are_flagged(gateway: Any, broker: EmbeddedBroker) -
     }
     assert {name: a.status_code for name, a in answers.items()} == {
         "oversize": 413, "malformed": 400, "forged": 401, "no token": 403, "wrong token": 403}
-    records = stored(broker.bootstrap)
+    records = stored(broker.cluster)
     assert not [r for r in records if r.serial == "HTTP-BIG"]  # too big to store
     verdicts = {r.body: r.verdict for r in records}
     for name, verdict in [("forged", "rejected"), ("no token", "rejected"), ("wrong token", "rejected"),

@@ -14,7 +14,7 @@ import pytest
 from gateway_processes import JSON, SECRET, stored
 
 from fapiao.connectors.gateway.loadgen import kingdee_callback, yipiaoyun_callback
-from fapiao.connectors.kafka import producer, read_topic
+from fapiao.connectors.kafka import read_topic
 from fapiao.connectors.stack import Stack, StackOptions
 from fapiao.samples import valid_request
 from fapiao.schemas.codec import Codec
@@ -39,7 +39,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 def events(stack: Stack) -> list[InvoiceEvent]:
     codec = Codec()
     topic = f"{stack.settings.topic_prefix}.events"
-    return [codec.decode(m.value(), InvoiceEvent) for m in read_topic(stack.bootstrap, topic)]
+    return [codec.decode(m.value(), InvoiceEvent) for m in read_topic(stack.cluster, topic)]
 
 
 def wait_for(what: str, check: Callable[[], Any], timeout_s: float = 60.0) -> Any:
@@ -58,13 +58,13 @@ def state(stack: Stack, serial: str) -> dict[str, Any] | None:
 
 
 def test_callbacks_through_the_whole_stack(stack: Stack, tmp_path: Path) -> None:
-    out = producer(stack.bootstrap)
+    out = stack.cluster.producer()
     out.produce(f"{stack.settings.topic_prefix}.requests", key=SERIAL.encode(),
                 value=json.dumps(valid_request(SERIAL, "kingdee")).encode())
     assert out.flush(10) == 0
     issued = wait_for("the serial to be issued", lambda: (s := state(stack, SERIAL)) and s["status"] == "issued" and s)
     callback = wait_for("the sandbox's callback on the topic",
-                        lambda: [r for r in stored(stack.bootstrap) if r.serial == SERIAL and r.verdict == "accepted"])
+                        lambda: [r for r in stored(stack.cluster) if r.serial == SERIAL and r.verdict == "accepted"])
     before = [e for e in events(stack) if e.serial == SERIAL]
     url = stack.gateway_url
 

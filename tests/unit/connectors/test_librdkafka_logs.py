@@ -10,16 +10,14 @@ import sys
 import time
 
 import pytest
-from confluent_kafka import Consumer
-
 from fapiao.connectors.broker import free_port
-from fapiao.connectors.kafka import LIBRDKAFKA_LOG, client_config
+from fapiao.connectors.cluster import LIBRDKAFKA_LOG, Cluster
 
 RAW_LINE = re.compile(r"%\d\|\d+\.\d+\|")  # librdkafka's own format: %3|1700000000.123|FAIL|…
 
 
 def test_a_refused_connection_is_logged_through_python_logging(caplog: pytest.LogCaptureFixture) -> None:
-    consumer = Consumer(client_config(f"127.0.0.1:{free_port()}", {"group.id": "logs"}))
+    consumer = Cluster(f"127.0.0.1:{free_port()}").consumer("logs")
     try:
         with caplog.at_level(logging.DEBUG, logger=LIBRDKAFKA_LOG.name):
             deadline = time.monotonic() + 20
@@ -33,7 +31,8 @@ def test_a_refused_connection_is_logged_through_python_logging(caplog: pytest.Lo
 
 @pytest.mark.parametrize("args", [["tail", "requests", "--no-follow"], ["topics", "create"]])  # a consumer, an admin client
 def test_no_librdkafka_line_reaches_a_commands_terminal(args: list[str]) -> None:
-    env = {**os.environ, "FAPIAO_KAFKA_BOOTSTRAP": f"127.0.0.1:{free_port()}"}  # nothing listens there
+    env = {**os.environ, "FAPIAO_KAFKA_BOOTSTRAP": f"127.0.0.1:{free_port()}",  # nothing listens there
+           "FAPIAO_KAFKA_CONNECT_TIMEOUT_S": "3"}
     done = subprocess.run([sys.executable, "-m", "fapiao", *args], env=env, capture_output=True, timeout=120,
                           stdin=subprocess.DEVNULL)
     assert done.returncode != 0  # it did try, and failed: there is no broker
