@@ -12,7 +12,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from fapiao.commands._common import settings_or_exit
+from fapiao.commands._common import CORES, processes_option, settings_or_exit
 from fapiao.commands.demo import sandbox_args, with_fault_options
 from fapiao.connectors.stack import Stack, StackOptions
 
@@ -20,8 +20,9 @@ from fapiao.connectors.stack import Stack, StackOptions
 @click.command("up")
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="where process logs go [a temporary folder]")
+@processes_option(CORES)
 @with_fault_options
-def command(workdir: Path | None, **faults: Any) -> None:
+def command(workdir: Path | None, processes: int, **faults: Any) -> None:
     """Run the whole system on this machine until Ctrl-C (or SIGTERM)."""
     settings = settings_or_exit()
     console = Console()
@@ -29,7 +30,8 @@ def command(workdir: Path | None, **faults: Any) -> None:
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     with console.status("starting…"):
-        stack = Stack(settings, workdir, StackOptions(sandbox_args=sandbox_args(faults), demo_timings=False)).start()
+        stack = Stack(settings, workdir, StackOptions(sandbox_args=sandbox_args(faults), processes=processes,
+                                                   demo_timings=False)).start()
     try:
         table = Table("part", "address", title="fapiao-stream is up")
         table.add_row("Kafka bootstrap (FAPIAO_KAFKA_BOOTSTRAP)", stack.bootstrap)

@@ -13,7 +13,7 @@ from fapiao.connectors.kafka import create_topics, wait_for_broker
 from fapiao.connectors.registry import callback_parsers, providers
 from fapiao.connectors.security import security_config
 from fapiao.logs import logging_config
-from fapiao.settings import Settings
+from fapiao.settings import SHUTDOWN_DEADLINE_S, Settings
 from fapiao.streams import callbacks, intake, invoices, issuing, reconcile, recovery, watchdog, web
 from fapiao.streams.pipeline import Pipeline, create_pipeline
 from fapiao.streams.topics import all_topics
@@ -21,7 +21,6 @@ from fapiao.streams.validation import validate
 
 __all__ = ["build", "run", "SHUTDOWN_DEADLINE_S"]
 
-SHUTDOWN_DEADLINE_S = 20.0
 log = logging.getLogger("fapiao.worker")
 
 
