@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import signal
 import time
 from pathlib import Path
@@ -70,6 +71,7 @@ class Supervisor:
                 pid = member.pid
                 member.forget()
                 if plan is None:
+                    member.due_at = math.inf  # left stopped
                     continue
                 member.delay_s, member.due_at = plan.delay_s, now + plan.delay_s
                 log.error("member %d (pid %s) %s; starting it again in %.1fs", member.index, pid, plan.why,
