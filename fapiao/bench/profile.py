@@ -1,7 +1,7 @@
 """Where a worker's CPU goes during a benchmark: `python -m fapiao.bench.profile [--count N] [--seconds S]`.
 
-Runs `fapiao bench --count N --json`; once its timed burst has begun (the worker has answered more than
-the warm-up), samples the worker for S seconds with py-spy (`record --format raw`, every process of the
+Runs `fapiao bench --count N --json`; once its timed burst has begun (the worker has read more requests
+than the warm-up), samples the worker for S seconds with py-spy (`record --format raw`, every process of the
 worker with --processes > 1), waits for the bench to end, and prints a Markdown summary: self time by
 package, inclusive time per agent (the outermost frame in `fapiao/streams/`) and so per record type
 (each agent reads one), and inclusive time per function of ours. `--summarise RAW` prints it for a
@@ -37,6 +37,7 @@ _FRAME = re.compile(r"^(?P<function>.*) \((?P<file>[^():]+)(?::(?P<line>\d+))?\)
 _READS = {"intake.py": "requests", "invoices.py": "signals", "issuing.py": "events", "callbacks.py": "callbacks"}
 _BENCH_DEADLINE_S = 900.0
 _ENTRY = "fapiao/streams/worker.py"
+_WAITS = {("selectors.py", "EpollSelector.select"), ("concurrent/futures/thread.py", "_worker")}
 # The worker's entry: under every sample of the main thread, so telling nothing.
 _ENTRIES = {"fapiao/__main__.py", "fapiao/cli.py", "fapiao/commands/worker.py", _ENTRY}
 
@@ -116,7 +117,9 @@ def summarise(stacks: Iterable[tuple[list[Frame], int]]) -> str:
         packages[_package(frames[-1])] += count
         agents[_agent(frames)] += count
         functions.update({name: count for name in _ours(frames)})
-    return "\n".join([f"{total} samples, every thread of the worker.", "",
+    waiting = sum(count for frames, count in stacks if (frames[-1].file, frames[-1].function) in _WAITS)
+    return "\n".join([f"{total} samples, every thread of the worker; {100 * waiting / total:.1f} % of them a thread "
+                      "waiting in select() or an idle thread pool, which py-spy could not tell from work.", "",
                       *_table("self time, by package", packages, total), "",
                       *_table("inclusive, by agent and the record type it reads", agents, total), "",
                       *_table("inclusive, by function of ours", functions, total, limit=20)])
@@ -140,12 +143,14 @@ def _wait_for_worker(bench: subprocess.Popen[str], processes: int, deadline: flo
     raise SystemExit("the bench started no worker in time")
 
 
-def _answered(url: str) -> float:
+def _requests_read(url: str) -> float:
+    """Requests the worker has read so far (from its /metrics)."""
     try:
         text = httpx.get(f"{url}/metrics", timeout=5).text
     except httpx.HTTPError:
         return 0.0
-    return sum(float(line.rpartition(" ")[2]) for line in text.splitlines() if line.startswith("fapiao_results_total{"))
+    return sum(float(line.rpartition(" ")[2]) for line in text.splitlines()
+               if line.startswith("fapiao_records_in_total{") and '.requests"' in line)
 
 
 def main() -> None:
@@ -169,8 +174,9 @@ def main() -> None:
     deadline = time.monotonic() + _BENCH_DEADLINE_S
     try:
         pid, url = _wait_for_worker(bench, args.processes, deadline)
-        while _answered(url) <= warmup and time.monotonic() < deadline and bench.poll() is None:
-            time.sleep(0.2)  # the warm-up: not what is measured
+        # from the moment the burst reaches the worker: the warm-up is not what is measured
+        while _requests_read(url) <= warmup and time.monotonic() < deadline and bench.poll() is None:
+            time.sleep(0.1)
         subprocess.run([py_spy, "record", "-p", str(pid), "-d", str(int(args.seconds)), "-r", str(args.rate),
                         "--format", "raw", "-o", str(raw), *(["--subprocesses"] if args.processes > 1 else [])],
                        check=True, timeout=args.seconds + 60, stdout=subprocess.DEVNULL)

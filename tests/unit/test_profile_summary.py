@@ -25,7 +25,7 @@ def test_raw_stacks_are_read_outermost_first_with_their_counts() -> None:
 
 def test_the_summary_shares_self_time_by_package_and_inclusive_time_by_agent_and_function() -> None:
     text = summarise(parse_raw(RAW))
-    assert text.startswith("10 samples")
+    assert text.startswith("10 samples, every thread of the worker; 10.0 % of them a thread waiting")
     for row in ("| 60.0 % | fapiao |", "| 20.0 % | json |", "| 10.0 % | aiokafka |", "| 10.0 % | concurrent |",
                 "| 60.0 % | `streams/invoices.py`, reads signals |", "| 20.0 % | `streams/intake.py`, reads requests |",
                 "| 20.0 % | no agent on the stack: faust, aiokafka, the event loop, HTTP |",
