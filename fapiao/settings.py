@@ -16,8 +16,11 @@ from typing import Mapping
 from fapiao.exceptions import ConfigurationError
 
 __all__ = ["Key", "KEYS", "Settings", "KingdeeSettings", "YipiaoyunSettings", "KafkaSecurity", "load",
-           "SECURITY_PROTOCOLS", "SASL_MECHANISMS"]
+           "SECURITY_PROTOCOLS", "SASL_MECHANISMS", "SHUTDOWN_DEADLINE_S"]
 
+# Not a setting: how long a worker takes at most to stop after SIGTERM (it exits by itself then). The
+# deployments' grace periods and the supervisor's SIGKILL are written against it.
+SHUTDOWN_DEADLINE_S = 20.0
 SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
 SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
 

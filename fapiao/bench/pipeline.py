@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import statistics
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -12,7 +13,7 @@ import httpx
 from confluent_kafka import Producer
 
 from fapiao.bench.ceiling import consume_produce_rate, faust_move_rate
-from fapiao.bench.process import cpu_seconds, peak_rss_mb
+from fapiao.bench.process import tree_cpu_seconds, tree_peak_rss_mb
 from fapiao.connectors.stack import Stack, StackOptions
 from fapiao.connectors.watch import ResultWatcher
 from fapiao.exceptions import FapiaoStreamError
@@ -65,11 +66,35 @@ def _records_moved(web_url: str) -> float:
 
 
 def run_benchmark(settings: Settings, workdir: Path, count: int, provider: str, rate: float = 0.0,
-                  progress: Callable[[int], None] | None = None, warmup: int = WARMUP,
+                  progress: Callable[[int], None] | None = None, warmup: int = WARMUP, processes: int = 1,
                   sandbox_options: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Publish `count` valid requests (paced at `rate`/s when given), wait for every result, measure.
 
     `sandbox_options` (`fapiao.connectors.sandbox_options`, by key) go to the sandboxes, `latency_ms` among them.
+    With `processes` > 1 the same run is made twice, each on a fresh stack: first with one worker
+    process, then with `processes` under a supervisor; the figures are the second run's, beside the
+    first's (`one_process`) and their ratio (`scaling`). The machine's speed moves by half within an
+    hour, so only two runs made one after the other compare.
+    """
+    options = dict(sandbox_options or {})
+    if processes == 1:
+        return _run_once(settings, workdir, count, provider, rate, progress, warmup, 1, options, ceilings=True)
+    one = _run_once(settings, workdir / "one-process", count, provider, rate, progress, warmup, 1, options,
+                    ceilings=False)
+    # topics and consumer group of their own, should the broker be one that outlives a stack
+    fresh = replace(settings, topic_prefix=f"{settings.topic_prefix}-p{processes}",
+                    app_id=f"{settings.app_id}-p{processes}")
+    many = _run_once(fresh, workdir / f"{processes}-processes", count, provider, rate, progress, warmup,
+                     processes, options, ceilings=True)
+    scaling = round(many["invoices_per_s"] / one["invoices_per_s"], 2) if one["invoices_per_s"] else None
+    return {**many, "scaling": scaling, "one_process": one}
+
+
+def _run_once(settings: Settings, workdir: Path, count: int, provider: str, rate: float,
+              progress: Callable[[int], None] | None, warmup: int, processes: int,
+              sandbox_options: Mapping[str, Any], ceilings: bool) -> dict[str, Any]:
+    """One run on a fresh stack whose worker has `processes` processes; with `ceilings`, the two
+    consume→produce ceilings measured on its broker after it.
 
     First `warmup` other requests go through and are answered, untimed: the first records of a fresh
     stack pay for connections, metadata, an idempotent producer id and first-time code paths, and on
@@ -77,8 +102,8 @@ def run_benchmark(settings: Settings, workdir: Path, count: int, provider: str, 
     """
     providers = ("kingdee", "yipiaoyun") if provider == "mixed" else (provider,)
     # Production timings, not the demo's: a benchmark must not measure a demo's eager rechecks.
-    sandbox_options = sandbox_options or {}
-    options = StackOptions(providers=providers, sandbox_options=sandbox_options, env=BENCH_ENV, demo_timings=False)
+    options = StackOptions(providers=providers, sandbox_options=sandbox_options, env=BENCH_ENV, processes=processes,
+                           demo_timings=False)
     results = topic_name(settings.topic_prefix, "results")
     with Stack(settings, workdir, options) as stack:
         requests = _requests(count, provider, "B")
@@ -96,28 +121,37 @@ def run_benchmark(settings: Settings, workdir: Path, count: int, provider: str, 
             if not answered:
                 raise FapiaoStreamError(f"{len(warm_watcher.pending)} of {warmup} warm-up requests got no result "
                                         f"within 120 s; the stack's logs are in {workdir / 'logs'}")
+        # every process of the worker: with a supervisor, it and its members
         worker_pid = stack.processes["worker-0"].pid
-        cpu_before, moved_before = cpu_seconds(worker_pid), _records_moved(stack.web_urls[0])
+        cpu_before, moved_before = tree_cpu_seconds(worker_pid), _records_moved(stack.web_urls[0])
         started = time.monotonic()
         produced_at = _publish(out, topic, requests, rate, watcher)
         watcher.wait(max(120.0, count / 50), on_progress=progress)
         del out  # librdkafka closes it now, not after the broker has stopped (it would log reconnects)
         finished = max(watcher.received_at.values(), default=time.monotonic())
         latencies = [(watcher.received_at[s] - produced_at[s]) * 1000 for s in watcher.received_at]
-        cpu = cpu_seconds(worker_pid) - cpu_before
-        per_invoice = (_records_moved(stack.web_urls[0]) - moved_before) / max(1, count - len(watcher.pending))
-        rss = peak_rss_mb(worker_pid)
+        cpu = tree_cpu_seconds(worker_pid) - cpu_before
+        done = max(1, count - len(watcher.pending))
+        per_invoice = (_records_moved(stack.web_urls[0]) - moved_before) / done
+        rss = tree_peak_rss_mb(worker_pid)
         pending = len(watcher.pending)
         watcher.close()
         size = int(statistics.mean(len(value) for _, value in requests))
-        ceiling = consume_produce_rate(stack.cluster, count, size, settings.partitions)
-        faust_ceiling = faust_move_rate(stack.cluster, count, size, settings.partitions)
+        if ceilings:
+            ceiling = consume_produce_rate(stack.cluster, count, size, settings.partitions)
+            faust_ceiling = faust_move_rate(stack.cluster, count, size, settings.partitions)
     per_s = (count - pending) / (finished - started)
-    return {"count": count, "latency_ms": sandbox_options.get("latency_ms", 0), "provider": provider, "rate": rate or None,
-            "invoices_per_s": round(per_s, 1), "p50_ms": round(_percentile(latencies, 0.50), 1),
-            "p95_ms": round(_percentile(latencies, 0.95), 1), "p99_ms": round(_percentile(latencies, 0.99), 1),
+    figures = {"count": count, "latency_ms": sandbox_options.get("latency_ms", 0), "provider": provider,
+               "rate": rate or None, "processes": processes, "invoices_per_s": round(per_s, 1),
+               "p50_ms": round(_percentile(latencies, 0.50), 1), "p95_ms": round(_percentile(latencies, 0.95), 1),
+               "p99_ms": round(_percentile(latencies, 0.99), 1), "records_per_invoice": round(per_invoice, 1),
+               # every process of the worker, supervisor included, over the invoices answered
+               "worker_cpu_s": round(cpu, 1), "cpu_ms_per_invoice": round(1000 * cpu / done, 2),
+               "worker_rss_mb": round(rss, 1), "pending": pending, "warmup": warmup}
+    if ceilings:
+        figures |= {
             "ceiling_per_s": round(ceiling, 1), "ratio": round(per_s / ceiling, 3) if ceiling else None,
-            "faust_ceiling_per_s": faust_ceiling, "records_per_invoice": round(per_invoice, 1),
+            "faust_ceiling_per_s": faust_ceiling,
             # each record the faust ceiling moves is one read and one send; an invoice needs per_invoice of those
-            "faust_bound_per_s": round(2 * faust_ceiling / per_invoice, 1) if per_invoice else None,
-            "worker_cpu_s": round(cpu, 1), "worker_rss_mb": round(rss, 1), "pending": pending, "warmup": warmup}
+            "faust_bound_per_s": round(2 * faust_ceiling / per_invoice, 1) if per_invoice else None}
+    return figures

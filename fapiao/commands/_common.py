@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging.config
+import os
 from pathlib import Path
+from typing import Callable, TypeVar
 
 import click
 
@@ -12,7 +14,10 @@ from fapiao.exceptions import ConfigurationError
 from fapiao.logs import logging_config
 from fapiao.settings import Settings, load
 
-__all__ = ["settings_or_exit", "cluster_or_exit", "configure_logging"]
+__all__ = ["settings_or_exit", "cluster_or_exit", "configure_logging", "processes_option", "CORES"]
+
+CORES = os.cpu_count() or 1
+_C = TypeVar("_C", bound=Callable[..., object])
 
 
 def settings_or_exit() -> Settings:
@@ -47,3 +52,10 @@ def configure_logging(settings: Settings, level: str = "INFO", path: Path | None
         config["handlers"] = {"file": {"class": "logging.FileHandler", "formatter": "fapiao", "filename": str(path)}}
         config["root"]["handlers"] = ["file"]
     logging.config.dictConfig(config)
+
+
+def processes_option(default: int) -> Callable[[_C], _C]:
+    """`--processes N`: worker processes of one consumer group under one supervisor (1: no supervisor)."""
+    shown = "the number of cores" if default == CORES else True
+    return click.option("--processes", default=default, show_default=shown, type=click.IntRange(1, 256),
+                        help="worker processes under one supervisor; 1 runs the worker in this process")

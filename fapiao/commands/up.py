@@ -13,7 +13,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from fapiao.commands._common import configure_logging, settings_or_exit
+from fapiao.commands._common import CORES, configure_logging, processes_option, settings_or_exit
 from fapiao.connectors.sandbox_options import with_sandbox_options
 from fapiao.connectors.stack import Stack, StackOptions
 from fapiao.streams.topics import topic_name
@@ -33,8 +33,9 @@ kcat 1.7 (librdkafka 2.0.2, ApiVersions). See docs/operations.md. Ctrl-C stops."
 @click.command("up")
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="where process logs go [a temporary folder]")
+@processes_option(CORES)
 @with_sandbox_options()
-def command(workdir: Path | None, **sandbox_options: Any) -> None:
+def command(workdir: Path | None, processes: int, **sandbox_options: Any) -> None:
     """Run the whole system on this machine until Ctrl-C (or SIGTERM)."""
     settings = settings_or_exit()
     console = Console()
@@ -46,7 +47,8 @@ def command(workdir: Path | None, **sandbox_options: Any) -> None:
     # The console shows personal data: without a token of the operator's, this run makes one and shows it.
     made_token = None if settings.console_token else secrets.token_urlsafe(24)
     with console.status("starting…"):
-        stack = Stack(settings, workdir, StackOptions(sandbox_options=sandbox_options, demo_timings=False)).start()
+        stack = Stack(settings, workdir, StackOptions(sandbox_options=sandbox_options, processes=processes,
+                                                   demo_timings=False)).start()
     try:
         with console.status("starting the console…"):
             stack.start_console(made_token)

@@ -94,6 +94,7 @@ class StackOptions:
     sandbox_args: Sequence[str] = ()  # further arguments for every sandbox, as they are
     env: Mapping[str, str] = field(default_factory=dict)  # extra FAPIAO_* for worker and gateway
     workers: int = 1
+    processes: int = 1  # of each worker: more than 1 puts the worker's processes under a supervisor
     demo_timings: bool = True
 
 
@@ -165,14 +166,15 @@ class Stack:
         self.wait_until_answers(f"sandbox-{provider}", f"{self.sandbox_urls[provider]}/_sandbox/stats")
 
     def start_worker(self, index: int = 0, env: Mapping[str, str] | None = None) -> Process:
-        """Start (or restart) worker `index` with its own web port and data directory (and `env` beside)."""
+        """Start (or restart) worker `index` with its own web port and data directory (and `env` beside; with
+        `processes` > 1, its supervisor, which serves the web port and keeps one data directory per member)."""
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         if index < len(self.web_urls):
             self.web_urls[index] = url
         else:
             self.web_urls.append(url)
-        process = self.spawn(f"worker-{index}", ["worker"], {
+        process = self.spawn(f"worker-{index}", ["worker", "--processes", str(self.options.processes)], {
             **worker_env(self.options.sandbox_options), **(env or {}),
             "FAPIAO_WEB_PORT": str(port), "FAPIAO_DATA_DIR": str(self.workdir / f"worker-{index}")})
         self.wait_until_answers(f"worker-{index}", f"{url}/healthz", timeout_s=60)

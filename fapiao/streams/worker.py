@@ -15,7 +15,7 @@ from fapiao.connectors.kafka import create_topics
 from fapiao.connectors.registry import callback_parsers, providers
 from fapiao.logs import logging_config
 from fapiao.metrics import process_stopped
-from fapiao.settings import Settings
+from fapiao.settings import SHUTDOWN_DEADLINE_S, Settings
 from fapiao.streams import callbacks, intake, invoices, issuing, reconcile, recovery, store, watchdog, web
 from fapiao.streams.pipeline import Pipeline, create_pipeline
 from fapiao.streams.topics import all_topics
@@ -23,7 +23,6 @@ from fapiao.streams.validation import validate
 
 __all__ = ["build", "run", "SHUTDOWN_DEADLINE_S"]
 
-SHUTDOWN_DEADLINE_S = 20.0
 log = logging.getLogger("fapiao.worker")
 
 

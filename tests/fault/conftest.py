@@ -24,13 +24,13 @@ def fault_run(tmp_path: Path) -> Iterator[Callable[..., Run]]:
     stacks: list[Stack] = []
 
     def start(count: int, provider: str = "kingdee", sandbox_args: tuple[str, ...] = (), workers: int = 1,
-              invalid_every: int = 7, env: dict[str, str] | None = None) -> Run:
+              invalid_every: int = 7, env: dict[str, str] | None = None, processes: int = 1) -> Run:
         run_id = uuid.uuid4().hex[:6]
         settings = load({k: v for k, v in os.environ.items() if k != "FAPIAO_KAFKA_BOOTSTRAP"}
                         | {"FAPIAO_APP_ID": f"fault-{run_id}"})
         providers = ("kingdee", "yipiaoyun") if provider == "mixed" else (provider,)
         stack = Stack(settings, tmp_path / run_id, StackOptions(
-            providers=providers, sandbox_args=sandbox_args, workers=workers, env=env or {}))
+            providers=providers, sandbox_args=sandbox_args, workers=workers, processes=processes, env=env or {}))
         stacks.append(stack)
         stack.start()
         requests = list(demo_requests(count, provider, invalid_every=invalid_every, prefix=f"F{run_id}"))

@@ -8,10 +8,12 @@ import os
 import random
 import signal
 import time
-from typing import Callable
+from typing import Any, Callable
 
+import httpx
 import pytest
 
+from fapiao.bench.process import alive
 from fapiao.connectors.kafka import read_topic
 from fapiao.samples import valid_request
 from fapiao.schemas.records import Status
@@ -29,6 +31,21 @@ def _progress_for(run: Run, seconds: float) -> None:
     stop = time.monotonic() + seconds
     while time.monotonic() < stop:
         run.watcher.poll(0.2)
+
+
+def _until(run: Run, condition: Callable[[], Any], timeout_s: float = 30.0) -> Any:
+    """Read results while waiting for `condition()` to be truthy; return it, or fail after the deadline."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if value := condition():
+            return value
+        run.watcher.poll(0.2)
+    pytest.fail(f"not within {timeout_s}s: {condition}")
+
+
+def _members(run: Run) -> list[dict[str, Any]]:
+    """The worker processes under worker-0's supervisor, from its /healthz."""
+    return httpx.get(f"{run.stack.web_urls[0]}/healthz", timeout=5).json()["members"]  # type: ignore[no-any-return]
 
 
 def test_worker_sigkilled_at_random_moments_then_restarted(fault_run: Callable[..., Run]) -> None:
@@ -124,5 +141,31 @@ def test_worker_sigtermed_mid_run_exits_by_itself_within_its_deadline_and_loses_
     assert code != -signal.SIGKILL, "the worker did not stop on SIGTERM"
     assert time.monotonic() - started < 25.0  # its own deadline is 20 s
     assert len(run.watcher.results) < len(run.requests), "the worker had no work in flight to hand back"
+    run.stack.start_worker(0)
+    assert_exactly_once(run)
+
+
+def test_a_worker_process_sigkilled_under_its_supervisor_is_started_again_and_loses_nothing(
+        fault_run: Callable[..., Run]) -> None:
+    run = fault_run(600, provider="mixed", processes=2)
+    run.publish()
+    _progress_for(run, 3.0)
+    assert len(run.watcher.results) < len(run.requests), "the kill came too late to test anything"
+    victim = _members(run)[0]["pid"]
+    os.kill(victim, signal.SIGKILL)  # its partitions move to the other member, then back to its successor
+    _until(run, lambda: any(m["index"] == 0 and m["running"] and m["pid"] != victim for m in _members(run)))
+    assert run.stack.processes["worker-0"].alive(), "the supervisor itself must live on"
+    assert_exactly_once(run)
+
+
+def test_a_supervisor_sigkilled_takes_its_worker_processes_with_it_and_a_new_one_loses_nothing(
+        fault_run: Callable[..., Run]) -> None:
+    run = fault_run(400, provider="mixed", processes=2)
+    run.publish()
+    _progress_for(run, 2.0)
+    members = [m["pid"] for m in _members(run)]
+    run.stack.processes["worker-0"].stop(sig=signal.SIGKILL)
+    _until(run, lambda: not any(alive(pid) for pid in members), timeout_s=10.0)  # no orphan left reading
+    assert len(run.watcher.results) < len(run.requests), "the kill came too late to test anything"
     run.stack.start_worker(0)
     assert_exactly_once(run)
