@@ -11,6 +11,7 @@ from typing import Any, Callable, Iterator
 
 import httpx
 import pytest
+from broker_offsets import wait_until_committed
 from gateway_processes import JSON, SECRET, stored
 
 from fapiao.connectors.gateway.loadgen import kingdee_callback, yipiaoyun_callback
@@ -86,7 +87,11 @@ def test_callbacks_through_the_whole_stack(stack: Stack, tmp_path: Path) -> None
 
     wait_for("the orphan_callback event",
              lambda: [e for e in events(stack) if e.serial == ORPHAN and e.type.value == "orphan_callback"])
-    time.sleep(2)  # let anything the duplicate or the refusals might have caused arrive
+    # Whatever the duplicate or the refusals might have caused has happened once the worker has committed
+    # every callback, signal and event on the broker.
+    prefix = stack.settings.topic_prefix
+    wait_until_committed(stack.bootstrap, stack.settings.app_id,
+                         [f"{prefix}.callbacks", f"{prefix}.signals", f"{prefix}.events"])
     after = events(stack)
     assert [e for e in after if e.serial == SERIAL] == before
     assert [e.type.value for e in before].count("issued") == 1
