@@ -20,6 +20,7 @@ import pytest
 from aiokafka.partitioner import DefaultPartitioner
 from broker_offsets import end_offsets, uncommitted, wait_until_committed
 from confluent_kafka import Consumer, Producer, TopicPartition
+from sandbox_options import careless
 
 from fapiao.connectors.kafka import client_config, producer, read_topic
 from fapiao.connectors.stack import Stack, StackOptions
@@ -42,7 +43,7 @@ def stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     settings = load({**os.environ, "FAPIAO_KAFKA_BOOTSTRAP": kafka_bootstrap, "FAPIAO_TOPIC_PREFIX": f"ag{run}",
                      "FAPIAO_APP_ID": f"fapiao-agents-{run}"})
     # a 100 ms provider keeps work queued for a while; the watchdog's limit must exceed 10 provider timeouts
-    options = StackOptions(providers=("kingdee",), sandbox_args=("--latency-ms", "100"),
+    options = StackOptions(providers=("kingdee",), sandbox_args=("--latency-ms", "100", *careless()),
                            env={"FAPIAO_WATCHDOG_STALL_S": STALL_S, "FAPIAO_PROVIDER_TIMEOUT_S": "0.25"})
     with Stack(settings, Path(tmp_path_factory.mktemp("agents")), options) as running:
         yield running

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
+from sandbox_options import careless
 
 from fapiao.connectors.kafka import producer, read_topic
 from fapiao.connectors.stack import Stack, StackOptions
@@ -29,7 +30,7 @@ def stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     run = uuid.uuid4().hex[:8]
     settings = load({**os.environ, "FAPIAO_KAFKA_BOOTSTRAP": kafka_bootstrap, "FAPIAO_TOPIC_PREFIX": f"e2e{run}",
                      "FAPIAO_APP_ID": f"fapiao-e2e-{run}"})
-    with Stack(settings, Path(tmp_path_factory.mktemp("stack")), StackOptions()) as running:
+    with Stack(settings, Path(tmp_path_factory.mktemp("stack")), StackOptions(sandbox_args=careless())) as running:
         yield running
 
 

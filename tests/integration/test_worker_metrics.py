@@ -9,6 +9,7 @@ from typing import Callable
 
 import httpx
 import pytest
+from sandbox_options import careless
 
 from fapiao.connectors.kafka import producer
 from fapiao.connectors.stack import Stack, StackOptions
@@ -30,7 +31,7 @@ def _value(text: str, series: str) -> float:
 def test_metrics_count_results_and_time_provider_calls(settings_factory: Callable[..., Settings],
                                                        tmp_path: Path) -> None:
     settings = settings_factory(FAPIAO_PARTITIONS="2")
-    with Stack(settings, tmp_path, StackOptions(providers=("kingdee",))) as stack:
+    with Stack(settings, tmp_path, StackOptions(providers=("kingdee",), sandbox_args=careless())) as stack:
         serials = [f"M-{n}" for n in range(3)]
         out = producer(stack.bootstrap)
         for serial in serials:

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from broker_offsets import wait_until_committed
 from gateway_processes import JSON, SECRET, stored
+from sandbox_options import careless
 
 from fapiao.connectors.gateway.loadgen import kingdee_callback, yipiaoyun_callback
 from fapiao.connectors.kafka import producer, read_topic
@@ -31,7 +32,7 @@ SERIAL, ORPHAN, GHOST = "GWSTACK-1", "GWSTACK-ORPHAN", "GWSTACK-GHOST"
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     # The yipiaoyun route wants the shared secret here, so that one route shows both 401 and 403;
     # the Kingdee sandbox calls back without a token, so its route stays open.
-    options = StackOptions(providers=("kingdee",), env={"FAPIAO_GATEWAY_SHARED_SECRET": SECRET,
+    options = StackOptions(providers=("kingdee",), sandbox_args=careless(), env={"FAPIAO_GATEWAY_SHARED_SECRET": SECRET,
                                                         "FAPIAO_GATEWAY_SECRET_ROUTES": "yipiaoyun"})
     with Stack(load({}), tmp_path_factory.mktemp("stack"), options) as running:
         yield running
