@@ -7,13 +7,12 @@ own HTTP views, never from the code under test.
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import time
 import uuid
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import httpx
 import pytest
@@ -28,7 +27,6 @@ from fapiao.connectors.watch import ResultWatcher
 from fapiao.samples import demo_requests, valid_request
 from fapiao.schemas.codec import Codec
 from fapiao.schemas.records import Signal, SignalKind, Status
-from fapiao.settings import load
 from fapiao.streams.recovery import read_changelog_tail
 from fapiao.streams.topics import topic_name
 
@@ -38,14 +36,12 @@ STALL_S = "3"  # short, so that a watchdog that mistook a busy partition for a s
 
 
 @pytest.fixture(scope="module")
-def stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    run = uuid.uuid4().hex[:8]
-    settings = load({**os.environ, "FAPIAO_KAFKA_BOOTSTRAP": kafka_bootstrap, "FAPIAO_TOPIC_PREFIX": f"ag{run}",
-                     "FAPIAO_APP_ID": f"fapiao-agents-{run}"})
+def stack(stack_factory: Callable[[str, Path, StackOptions], Stack],
+          tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     # a 100 ms provider keeps work queued for a while; the watchdog's limit must exceed 10 provider timeouts
     options = StackOptions(providers=("kingdee",), sandbox_args=("--latency-ms", "100", *careless()),
                            env={"FAPIAO_WATCHDOG_STALL_S": STALL_S, "FAPIAO_PROVIDER_TIMEOUT_S": "0.25"})
-    with Stack(settings, Path(tmp_path_factory.mktemp("agents")), options) as running:
+    with stack_factory("ag", Path(tmp_path_factory.mktemp("agents")), options) as running:
         yield running
 
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import random
 import time
 import uuid
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pytest
 
@@ -34,11 +33,10 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    run = uuid.uuid4().hex[:8]
-    settings = load({**os.environ, "FAPIAO_KAFKA_BOOTSTRAP": kafka_bootstrap, "FAPIAO_TOPIC_PREFIX": f"held{run}",
-                     "FAPIAO_APP_ID": f"fapiao-held-{run}"})
-    with Stack(settings, Path(tmp_path_factory.mktemp("held")), StackOptions(providers=("kingdee",))) as running:
+def stack(stack_factory: Callable[[str, Path, StackOptions], Stack],
+          tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    options = StackOptions(providers=("kingdee",))  # dedupe on: see the module docstring
+    with stack_factory("held", Path(tmp_path_factory.mktemp("held")), options) as running:
         yield running
 
 
