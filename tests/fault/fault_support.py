@@ -113,7 +113,7 @@ class Run:
         """Once the group commits, wait a random moment and signal `name`; return the work in flight (read
         from the broker just before the signal) and its exit code."""
         self.wait_for_commits_past(self.committed())
-        stop = time.monotonic() + rng.uniform(0.5, 3.0)
+        stop = time.monotonic() + rng.uniform(0.2, 1.5)
         while time.monotonic() < stop:
             self.watcher.poll(0.2)
         in_flight = self.in_flight()

@@ -34,7 +34,7 @@ PROVIDER_FAULTS = ("--fail-rate", "0.2", "--timeout-rate", "0.1", "--drop-callba
 
 
 def test_worker_sigkilled_at_random_moments_with_work_in_flight_then_restarted(fault_run: Callable[..., Run]) -> None:
-    run = fault_run(1000, provider="mixed")
+    run = fault_run(1500, provider="mixed")
     run.publish()
     rng = random.Random(20261121)
     for kill in range(3):
@@ -124,7 +124,7 @@ def test_malformed_and_hostile_requests_are_rejected_or_parked_and_valid_ones_al
 
 def test_worker_sigtermed_mid_run_exits_0_commits_what_it_finished_and_the_restart_rereads_none_of_it(
         fault_run: Callable[..., Run]) -> None:
-    run = fault_run(400, provider="mixed", sandbox_args=("--latency-ms", "200"))
+    run = fault_run(1000, provider="mixed", sandbox_args=("--latency-ms", "200"))
     run.publish()
     in_flight, code = run.kill_mid_work("worker-0", random.Random(11), sig=signal.SIGTERM, timeout_s=30.0)
     assert code == 0, f"SIGTERM ended the worker with {code}, not a clean exit"

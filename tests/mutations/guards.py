@@ -85,6 +85,16 @@ GUARDS: tuple[Guard, ...] = (
         tests=("tests/integration/test_end_to_end.py::test_valid_requests_are_issued_and_invalid_ones_rejected_with_reasons",),
         oracle="one result per request on fapiao.results (ResultWatcher), and the sandboxes' stats",
     ),
+    Guard(
+        name="recovery-stops-at-the-watermark",
+        what="a restarted worker's table is read past the broker's reported high watermark to the changelog's end",
+        module="fapiao.streams.recovery",
+        old="            apply_tail(table.data, tail)\n",
+        new="            tail = []  # MUTANT: faust's own recovery only\n",
+        tests=("tests/integration/test_agents_on_broker.py::"
+               "test_a_worker_restarted_after_sigterm_holds_every_row_it_wrote_and_rereads_nothing_committed",),
+        oracle="the final status of each serial on fapiao.results against the restarted worker's row",
+    ),
 )
 
 
