@@ -58,9 +58,14 @@ def test_provider_errors_timeouts_lost_and_duplicated_callbacks_and_expiring_tok
     run = fault_run(300, provider="mixed", sandbox_args=PROVIDER_FAULTS)
     run.publish()
     run.wait_for_commits_past(run.committed())
-    # A server-side logout mid-run: every token the client holds is refused from now on (the client refreshes
-    # a 5 s token halfway, so expiry alone may never refuse one).
-    assert httpx.post(f"{run.stack.sandbox_urls['kingdee']}/_sandbox/expire-tokens", timeout=5).status_code == 200
+    # Server-side logouts mid-run, until one refuses a token the client still holds (the client refreshes a
+    # 5 s token halfway, so expiry alone may never refuse one): the client must log in again and go on.
+    kingdee = run.stack.sandbox_urls["kingdee"]
+    deadline = time.monotonic() + 120
+    while not run.stack.sandbox_stats("kingdee")["faults"].get("tokens_refused") and run.watcher.pending \
+            and time.monotonic() < deadline:
+        assert httpx.post(f"{kingdee}/_sandbox/expire-tokens", timeout=5).status_code == 200
+        run.watcher.poll(0.5)
     assert_exactly_once(run)
     both = ("unavailable", "hung", "callbacks_dropped", "callbacks_duplicated")
     assert_faults_fired(run, {"kingdee": (*both, "tokens_refused"), "yipiaoyun": both})
