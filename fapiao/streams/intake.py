@@ -9,35 +9,47 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from datetime import datetime
 from typing import Any, Awaitable
 
 from faust.types import EventT, StreamT
 
 from fapiao import clock
-from fapiao.schemas.codec import DecodeError
+from fapiao.schemas.codec import Codec, DecodeError
 from fapiao.schemas.records import Signal, SignalKind
 from fapiao.schemas.requests import fingerprint, parse_request
 from fapiao.streams.pipeline import BATCH_RECORDS, BATCH_WINDOW_S, Pipeline, run_batch
 
-__all__ = ["install"]
+__all__ = ["install", "intake_batch", "request_signal"]
+
+
+def request_signal(codec: Codec, value: bytes, origin: str, at: datetime) -> Signal | str:
+    """The REQUEST signal for one ERP record, or why it cannot be keyed (the record then goes to the DLQ).
+
+    A request that decodes but breaks the structural rules still becomes a signal (its findings ride along,
+    and the fold rejects it with every one), so that the ERP hears back under its serial.
+    """
+    try:
+        datum = codec.decode_datum(value, "InvoiceRequest")
+    except DecodeError as exc:
+        return str(exc)
+    serial = datum.get("serial")
+    if not isinstance(serial, str) or not serial.strip():
+        return "request has no serial (发票流水号) to key it by"
+    request, findings = parse_request(datum)
+    print_ = fingerprint(request) if request else hashlib.sha256(value).hexdigest()
+    return Signal(serial=serial, kind=SignalKind.REQUEST, at=at, source="intake", request=request,
+                  findings=tuple(findings), fingerprint=print_, origin=origin)
 
 
 async def intake_one(pipeline: Pipeline, event: EventT) -> Awaitable[Any]:
     """Send one ERP record on as a REQUEST signal (or park it); return the delivery to wait for."""
     message = event.message
-    try:
-        datum = pipeline.codec.decode_datum(message.value or b"", "InvoiceRequest")
-    except DecodeError as exc:
-        return await pipeline.dead_letter(event, str(exc), stage="intake")
-    serial = datum.get("serial")
-    if not isinstance(serial, str) or not serial.strip():
-        return await pipeline.dead_letter(event, "request has no serial (发票流水号) to key it by", stage="intake")
-    request, findings = parse_request(datum)
-    print_ = fingerprint(request) if request else hashlib.sha256(message.value or b"").hexdigest()
-    return await pipeline.send("signals", serial, Signal(
-        serial=serial, kind=SignalKind.REQUEST, at=clock.now(), source="intake", request=request,
-        findings=tuple(findings), fingerprint=print_,
-        origin=f"{message.topic}[{message.partition}]@{message.offset}"))
+    origin = f"{message.topic}[{message.partition}]@{message.offset}"
+    signal = request_signal(pipeline.codec, message.value or b"", origin, clock.now())
+    if isinstance(signal, str):
+        return await pipeline.dead_letter(event, signal, stage="intake")
+    return await pipeline.send("signals", signal.serial, signal)
 
 
 async def intake_batch(pipeline: Pipeline, batch: list[EventT]) -> None:

@@ -1,8 +1,8 @@
 """fold_signals: the invoice agent. Owns the state table; never waits on HTTP.
 
-Signals are folded in batches. For each signal: decide the events (pure) and fold them into the
-serial's row; what the events tell another serial of a red pair (`redletter.crossings`) becomes a
-signal for it. Then, for the batch:
+Signals are folded in batches by the pure `fapiao.streams.fold.fold`: for each signal, decide the events
+and fold them into the serial's row; what the events tell another serial of a red pair
+(`redletter.crossings`) becomes a signal for it. Then, for the batch:
 
     Step 1. Send every event, every new result and every signal to another serial, and wait until the
             broker has them all.
@@ -12,52 +12,42 @@ signal for it. Then, for the batch:
 A crash before step 2 leaves the old rows: the batch is read again, the fold decides the same
 events with the same seq numbers, and results are sent again (readers deduplicate on serial and seq).
 A crash can therefore repeat a result but never lose one: a row is terminal only once its result
-is on the broker.
+is on the broker. A record that cannot be sent fails the batch (the worker exits and reads it again): the
+records are the fold's own, so the fault is not the signal's, and parking the signal would lose it.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from faust.types import EventT, StreamT
 
-from fapiao.schemas.records import InvoiceState, Signal
-from fapiao.streams.lifecycle import Validator, decide, replay, result_of
-from fapiao.streams.redletter.crossings import crossings
+from fapiao.schemas.records import Signal
+from fapiao.streams.fold import fold
+from fapiao.streams.lifecycle import Validator
 from fapiao.streams.pipeline import BATCH_RECORDS, BATCH_WINDOW_S, Pipeline, run_batch
 
 __all__ = ["install", "fold_batch"]
 
-_MISSING = object()
-
 
 async def fold_batch(pipeline: Pipeline, batch: list[EventT], validate: Validator) -> None:
-    rows: dict[str, InvoiceState] = {}  # rows changed in this batch, newest first-class over the table
-    sent: list[Any] = []
+    """Fold a batch (`fapiao.streams.fold`), then the steps above: send, wait for the broker, write the rows."""
+    read: list[EventT] = []
+    signals: list[Signal] = []
     for event in batch:
         try:
-            signal = pipeline.codec.decode(event.message.value or b"", Signal)
-            cached = rows.get(signal.serial, _MISSING)
-            before = pipeline.state(signal.serial) if cached is _MISSING else cached
-            events = decide(before, signal, pipeline.policy, validate)  # type: ignore[arg-type]
-            if not events:
-                continue
-            after = replay(events, before)  # type: ignore[arg-type]
-            for transition in events:
-                sent.append(await pipeline.send("events", signal.serial, transition))
-            for message in crossings(before, events, after):  # type: ignore[arg-type]
-                sent.append(await pipeline.send("signals", message.serial, message))
-            if after is not None and after.status.terminal and (before is None or not before.status.terminal):
-                result = result_of(after)
-                sent.append(await pipeline.send("results", signal.serial, result))
-                pipeline.metrics.result(result)
-            if after is not None:
-                rows[signal.serial] = after
-        except Exception as exc:  # a poison signal must not stop the partition
+            signals.append(pipeline.codec.decode(event.message.value or b"", Signal))
+            read.append(event)
+        except Exception as exc:  # a poison record must not stop the partition
             await pipeline.dead_letter(event, f"{type(exc).__name__}: {exc}", stage="fold")
+    folded = fold(signals, pipeline.state, pipeline.policy, validate)
+    for index, reason in folded.refused:
+        await pipeline.dead_letter(read[index], reason, stage="fold")
+    sent = [await pipeline.send(out.role, out.serial, out.record) for out in folded.sends]
+    for result in folded.results:
+        pipeline.metrics.result(result)
     await asyncio.gather(*sent)  # Step 1.
-    for row in rows.values():  # Step 2.
+    for row in folded.rows.values():  # Step 2.
         pipeline.put_state(row)
     pipeline.finished("signals", batch)
 

@@ -16,13 +16,14 @@ import asyncio
 import logging
 import os
 import time
+from typing import Iterable, MutableMapping
 
 from confluent_kafka import KafkaError, TopicPartition
 
 from fapiao.connectors.cluster import Cluster
 from fapiao.streams.pipeline import Pipeline
 
-__all__ = ["install", "read_changelog_tail"]
+__all__ = ["install", "apply_tail", "read_changelog_tail"]
 
 log = logging.getLogger("fapiao.recovery")
 
@@ -55,6 +56,15 @@ def read_changelog_tail(cluster: Cluster, topic: str, partitions: set[int],
         consumer.close()
 
 
+def apply_tail(store: MutableMapping[bytes, bytes], tail: Iterable[tuple[bytes, bytes | None]]) -> None:
+    """Apply changelog records in offset order: the last write of a key wins, and a tombstone deletes it."""
+    for key, value in tail:
+        if value is None:
+            store.pop(key, None)
+        else:
+            store[key] = value
+
+
 def install(pipeline: Pipeline, cluster: Cluster) -> None:
     table = pipeline.table
     source = pipeline.topics["signals"].get_topic_name()
@@ -69,10 +79,6 @@ def install(pipeline: Pipeline, cluster: Cluster) -> None:
             except Exception:  # faust ignores a failing recover callback: the agents would resume on missing rows
                 log.critical("could not finish the table's recovery; exiting so a restart tries again", exc_info=True)
                 os._exit(71)
-            for key, value in tail:  # in offset order per partition: the last write of a key wins
-                if value is None:
-                    table.data.pop(key, None)
-                else:
-                    table.data[key] = value
+            apply_tail(table.data, tail)
             log.info("recovery topped up with %d changelog records past the reported high watermarks", len(tail))
         pipeline.index_stale = True  # the reconcile timer rebuilds its due index from the rows now held

@@ -12,7 +12,7 @@ import logging
 import os
 import time
 from dataclasses import dataclass, field
-from typing import Hashable
+from typing import Hashable, Mapping
 
 from fapiao.streams.pipeline import Pipeline
 
@@ -39,9 +39,19 @@ class CommitWatch:
         stalled_for = now - previous[1]
         return stalled_for if stalled_for >= self.stall_s else 0.0
 
-    def forget_all_but(self, partitions: set[Hashable]) -> None:
-        for partition in set(self._seen) - partitions:
+    def look(self, offsets: Mapping[Hashable, tuple[int | None, int]], now: float) -> dict[Hashable, float]:
+        """One look at every assigned partition's (committed, end) offsets: the stalled ones, for how long.
+
+        A partition no longer assigned is forgotten, so that it starts afresh if it comes back.
+        """
+        for partition in set(self._seen) - set(offsets):
             del self._seen[partition]
+        looked = {partition: self.observe(partition, done, high, now) for partition, (done, high) in offsets.items()}
+        return {partition: seconds for partition, seconds in looked.items() if seconds}
+
+    def must_exit(self, stalled: Mapping[Hashable, float]) -> bool:
+        """Stalled past twice the limit: a restart (and a rebalance) is the way out."""
+        return any(seconds >= 2 * self.stall_s for seconds in stalled.values())
 
 
 def install(pipeline: Pipeline) -> None:
@@ -51,16 +61,13 @@ def install(pipeline: Pipeline) -> None:
     @pipeline.app.timer(min(5.0, settings.watchdog_stall_s / 4), name="watch_commits")
     async def watch_commits() -> None:
         offsets = await pipeline.offsets(SOURCES)
-        watch.forget_all_but(set(offsets))
-        now = time.monotonic()
         pipeline.metrics.lag.replace({(tp.topic, str(tp.partition)): max(0, high - (done or 0))
                                       for tp, (done, high) in offsets.items()})
-        stalled = {tp: watch.observe(tp, done, high, now) for tp, (done, high) in offsets.items()}
-        stalled = {tp: seconds for tp, seconds in stalled.items() if seconds}
+        stalled = watch.look(offsets, time.monotonic())
         pipeline.stalled = sorted(f"{tp.topic}[{tp.partition}]" for tp in stalled)
         pipeline.metrics.stalled.set(len(stalled))
         if stalled:
             log.error("partitions with lag and no commit for %.0fs: %s", max(stalled.values()), pipeline.stalled)
-        if any(seconds >= 2 * settings.watchdog_stall_s for seconds in stalled.values()):
+        if watch.must_exit(stalled):
             log.critical("stalled past twice the limit: exiting so a supervisor restarts this worker")
             os._exit(_EXIT_STALLED)

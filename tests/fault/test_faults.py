@@ -1,4 +1,9 @@
-"""Guarantees under faults: never issued twice, never lost, whatever dies or misbehaves."""
+"""Guarantees under faults: never issued twice, never lost, whatever dies or misbehaves.
+
+Every test checks its premises from outside the worker: a kill counts only when the broker showed work the
+worker's group had not committed at that moment, and injected provider faults count only when the sandbox
+says they fired.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ import os
 import random
 import signal
 import time
+from collections import Counter
 from typing import Any, Callable
 
 import httpx
@@ -16,10 +22,11 @@ import pytest
 from fapiao.bench.process import alive
 from fapiao.connectors.kafka import read_topic
 from fapiao.samples import valid_request
-from fapiao.schemas.records import Status
+from fapiao.schemas.codec import Codec
+from fapiao.schemas.records import EventType, InvoiceEvent, Status
 from fapiao.streams.topics import topic_name
 
-from fault_support import Run, assert_exactly_once
+from fault_support import Run, assert_exactly_once, assert_faults_fired
 
 pytestmark = [pytest.mark.integration, pytest.mark.fault]
 
@@ -27,45 +34,23 @@ PROVIDER_FAULTS = ("--fail-rate", "0.2", "--timeout-rate", "0.1", "--drop-callba
                    "--duplicate-callback-rate", "0.3", "--token-ttl-s", "5")
 
 
-def _progress_for(run: Run, seconds: float) -> None:
-    stop = time.monotonic() + seconds
-    while time.monotonic() < stop:
-        run.watcher.poll(0.2)
-
-
-def _until(run: Run, condition: Callable[[], Any], timeout_s: float = 30.0) -> Any:
-    """Read results while waiting for `condition()` to be truthy; return it, or fail after the deadline."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if value := condition():
-            return value
-        run.watcher.poll(0.2)
-    pytest.fail(f"not within {timeout_s}s: {condition}")
-
-
-def _members(run: Run) -> list[dict[str, Any]]:
-    """The worker processes under worker-0's supervisor, from its /healthz."""
-    return httpx.get(f"{run.stack.web_urls[0]}/healthz", timeout=5).json()["members"]  # type: ignore[no-any-return]
-
-
-def test_worker_sigkilled_at_random_moments_then_restarted(fault_run: Callable[..., Run]) -> None:
-    run = fault_run(1000, provider="mixed")
+def test_worker_sigkilled_at_random_moments_with_work_in_flight_then_restarted(fault_run: Callable[..., Run]) -> None:
+    run = fault_run(1500, provider="mixed")
     run.publish()
     rng = random.Random(20261121)
-    for _ in range(3):
-        _progress_for(run, rng.uniform(2.0, 6.0))
-        run.stack.processes["worker-0"].stop(sig=signal.SIGKILL)
+    for kill in range(3):
+        in_flight, code = run.kill_mid_work("worker-0", rng)
+        assert code == -signal.SIGKILL
+        assert in_flight, f"kill {kill}: the group had committed everything, so the kill tested nothing"
         run.stack.start_worker(0)
-    assert len(run.watcher.results) < len(run.requests), "the kills came too late to test anything"
     assert_exactly_once(run)
 
 
 def test_two_workers_share_the_work_and_one_is_killed_mid_run(fault_run: Callable[..., Run]) -> None:
     run = fault_run(600, provider="mixed", workers=2)
     run.publish()
-    _progress_for(run, 3.0)
-    assert len(run.watcher.results) < len(run.requests)
-    run.stack.processes["worker-1"].stop(sig=signal.SIGKILL)  # its partitions move to worker-0
+    in_flight, _ = run.kill_mid_work("worker-1", random.Random(7))  # its partitions move to worker-0
+    assert in_flight, "the group had committed everything, so the kill tested nothing"
     assert_exactly_once(run)
 
 
@@ -73,18 +58,31 @@ def test_provider_errors_timeouts_lost_and_duplicated_callbacks_and_expiring_tok
         fault_run: Callable[..., Run]) -> None:
     run = fault_run(300, provider="mixed", sandbox_args=PROVIDER_FAULTS)
     run.publish()
+    run.wait_for_commits_past(run.committed())
+    # Server-side logouts mid-run, until one refuses a token the client still holds (the client refreshes a
+    # 5 s token halfway, so expiry alone may never refuse one): the client must log in again and go on.
+    kingdee = run.stack.sandbox_urls["kingdee"]
+    deadline = time.monotonic() + 120
+    while not run.stack.sandbox_stats("kingdee")["faults"].get("tokens_refused") and run.watcher.pending \
+            and time.monotonic() < deadline:
+        assert httpx.post(f"{kingdee}/_sandbox/expire-tokens", timeout=5).status_code == 200
+        run.watcher.poll(0.5)
     assert_exactly_once(run)
+    both = ("unavailable", "hung", "callbacks_dropped", "callbacks_duplicated")
+    assert_faults_fired(run, {"kingdee": (*both, "tokens_refused"), "yipiaoyun": both})
 
 
 def test_broker_unreachable_for_a_few_seconds_mid_run(fault_run: Callable[..., Run]) -> None:
     run = fault_run(400, provider="mixed")
     run.publish()
-    _progress_for(run, 2.0)
+    run.wait_for_commits_past(run.committed())
+    in_flight = run.in_flight()
+    assert in_flight, "the group had committed everything before the broker froze"
     broker = run.stack.broker
     assert broker is not None and broker.pid is not None
     os.kill(broker.pid, signal.SIGSTOP)  # frozen, not dead: the embedded broker keeps data only in memory
     try:
-        time.sleep(5.0)
+        time.sleep(5.0)  # how long the broker stays unreachable (the fault itself, not a check)
     finally:
         os.kill(broker.pid, signal.SIGCONT)
     assert_exactly_once(run)
@@ -96,7 +94,7 @@ def _nested(depth: int) -> bytes:
 
 def test_malformed_and_hostile_requests_are_rejected_or_parked_and_valid_ones_all_issue(
         fault_run: Callable[..., Run]) -> None:
-    run = fault_run(150, provider="mixed", invalid_every=0)
+    run = fault_run(150, provider="mixed", mistakes=False)
     base = valid_request("HOSTILE-TEMPLATE", "kingdee")
 
     def variant(serial: str, **changes: object) -> dict[str, object]:
@@ -130,27 +128,55 @@ def test_malformed_and_hostile_requests_are_rejected_or_parked_and_valid_ones_al
     assert set(parked) <= parked_values
 
 
-def test_worker_sigtermed_mid_run_exits_by_itself_within_its_deadline_and_loses_nothing(
+def test_worker_sigtermed_mid_run_exits_0_commits_what_it_finished_and_the_restart_rereads_none_of_it(
         fault_run: Callable[..., Run]) -> None:
-    run = fault_run(400, provider="mixed", sandbox_args=("--latency-ms", "200"))
+    run = fault_run(1000, provider="mixed", sandbox_args=("--latency-ms", "200"))
     run.publish()
-    _progress_for(run, 2.0)
-    worker = run.stack.processes["worker-0"]
-    started = time.monotonic()
-    code = worker.stop(timeout_s=30.0, sig=signal.SIGTERM)  # kills only if it does not exit by itself
-    assert code != -signal.SIGKILL, "the worker did not stop on SIGTERM"
-    assert time.monotonic() - started < 25.0  # its own deadline is 20 s
-    assert len(run.watcher.results) < len(run.requests), "the worker had no work in flight to hand back"
+    in_flight, code = run.kill_mid_work("worker-0", random.Random(11), sig=signal.SIGTERM, timeout_s=30.0)
+    assert code == 0, f"SIGTERM ended the worker with {code}, not a clean exit"
+    assert in_flight, "the group had committed everything, so there was no work to hand back"
+    assert run.watcher.pending, "every result was in before SIGTERM"
+    committed = run.committed()
+    assert any(committed.values()), "the worker exited without committing anything"
     run.stack.start_worker(0)
     assert_exactly_once(run)
+    # What the stopped worker finished was committed, so the restart read none of it again. Read again, a
+    # request signal is folded into a duplicate_request, an event repeats its serial and seq, and a submitting
+    # event whose answer was already folded calls the provider a second time.
+    codec, numbered = Codec(), Counter()
+    for message in read_topic(run.stack.cluster, topic_name(run.stack.settings.topic_prefix, "events")):
+        event = codec.decode(message.value(), InvoiceEvent)
+        assert event.type is not EventType.DUPLICATE_REQUEST, f"{event.serial}: its request was read twice"
+        numbered[(event.serial, event.seq)] += 1
+    assert [key for key, copies in numbered.items() if copies > 1] == [], "events were decided twice"
+    for provider in run.stack.sandbox_urls:
+        stats = run.stack.sandbox_stats(provider)
+        again = {serial: n for serial, n in stats["submissions_per_serial"].items() if n > 1}
+        refused = {kind: n for kind, n in stats["requests"].items() if "duplicate" in kind}  # dedupe on
+        assert (again, refused) == ({}, {}), f"{provider}: serials submitted again"
+
+
+def _until(run: Run, condition: Callable[[], Any], timeout_s: float = 30.0) -> Any:
+    """Read results while waiting for `condition()` to be truthy; return it, or fail after the deadline."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if value := condition():
+            return value
+        run.watcher.poll(0.2)
+    pytest.fail(f"not within {timeout_s}s: {condition}")
+
+
+def _members(run: Run) -> list[dict[str, Any]]:
+    """The worker processes under worker-0's supervisor, from its /healthz."""
+    return httpx.get(f"{run.stack.web_urls[0]}/healthz", timeout=5).json()["members"]  # type: ignore[no-any-return]
 
 
 def test_a_worker_process_sigkilled_under_its_supervisor_is_started_again_and_loses_nothing(
         fault_run: Callable[..., Run]) -> None:
     run = fault_run(600, provider="mixed", processes=2)
     run.publish()
-    _progress_for(run, 3.0)
-    assert len(run.watcher.results) < len(run.requests), "the kill came too late to test anything"
+    run.wait_for_commits_past(run.committed())
+    assert run.in_flight(), "the group had committed everything, so the kill would test nothing"
     victim = _members(run)[0]["pid"]
     os.kill(victim, signal.SIGKILL)  # its partitions move to the other member, then back to its successor
     _until(run, lambda: any(m["index"] == 0 and m["running"] and m["pid"] != victim for m in _members(run)))
@@ -162,10 +188,10 @@ def test_a_supervisor_sigkilled_takes_its_worker_processes_with_it_and_a_new_one
         fault_run: Callable[..., Run]) -> None:
     run = fault_run(400, provider="mixed", processes=2)
     run.publish()
-    _progress_for(run, 2.0)
+    run.wait_for_commits_past(run.committed())
     members = [m["pid"] for m in _members(run)]
+    assert run.in_flight(), "the group had committed everything, so the kill would test nothing"
     run.stack.processes["worker-0"].stop(sig=signal.SIGKILL)
     _until(run, lambda: not any(alive(pid) for pid in members), timeout_s=10.0)  # no orphan left reading
-    assert len(run.watcher.results) < len(run.requests), "the kill came too late to test anything"
     run.stack.start_worker(0)
     assert_exactly_once(run)

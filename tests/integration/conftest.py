@@ -16,6 +16,7 @@ import pytest
 from fapiao.connectors.broker import EmbeddedBroker
 from fapiao.connectors.cluster import Cluster
 from fapiao.connectors.kafka import create_topics
+from fapiao.connectors.stack import Stack, StackOptions
 from fapiao.settings import Settings, load
 from fapiao.streams.topics import all_topics
 
@@ -30,6 +31,20 @@ def kafka_bootstrap() -> Iterator[str]:
         return
     with EmbeddedBroker() as broker:
         yield broker.bootstrap
+
+
+@pytest.fixture(scope="session")
+def stack_factory(kafka_bootstrap: str) -> Callable[[str, Path, StackOptions], Stack]:
+    """A whole stack (sandboxes, gateway, worker as processes) on the session's broker, with its own topic
+    prefix and app id; use it as a context manager (`with stack_factory(name, workdir, options) as stack:`)."""
+
+    def make(name: str, workdir: Path, options: StackOptions) -> Stack:
+        run = uuid.uuid4().hex[:8]
+        settings = load({**os.environ, "FAPIAO_KAFKA_BOOTSTRAP": kafka_bootstrap, "FAPIAO_TOPIC_PREFIX": f"{name}{run}",
+                         "FAPIAO_APP_ID": f"fapiao-{name}-{run}"})
+        return Stack(settings, workdir, options)
+
+    return make
 
 
 @pytest.fixture

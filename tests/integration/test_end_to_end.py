@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import uuid
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
+from sandbox_options import CARELESS
 
 from fapiao.connectors.kafka import read_topic
 from fapiao.connectors.stack import Stack, StackOptions
@@ -18,18 +18,16 @@ from fapiao.connectors.watch import ResultWatcher
 from fapiao.samples import invalid_request, valid_request
 from fapiao.schemas.codec import Codec
 from fapiao.schemas.records import Status
-from fapiao.settings import Settings, load
 from fapiao.streams.topics import topic_name
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    run = uuid.uuid4().hex[:8]
-    settings = load({**os.environ, "FAPIAO_KAFKA_BOOTSTRAP": kafka_bootstrap, "FAPIAO_TOPIC_PREFIX": f"e2e{run}",
-                     "FAPIAO_APP_ID": f"fapiao-e2e-{run}"})
-    with Stack(settings, Path(tmp_path_factory.mktemp("stack")), StackOptions()) as running:
+def stack(stack_factory: Callable[[str, Path, StackOptions], Stack],
+          tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    options = StackOptions(sandbox_args=CARELESS)
+    with stack_factory("e2e", Path(tmp_path_factory.mktemp("stack")), options) as running:
         yield running
 
 

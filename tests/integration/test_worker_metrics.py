@@ -8,6 +8,7 @@ from typing import Callable
 
 import httpx
 import pytest
+from sandbox_options import CARELESS
 
 from fapiao.connectors.stack import Stack, StackOptions
 from fapiao.metrics import samples
@@ -29,7 +30,7 @@ def _value(text: str, name: str, **labels: str) -> float:
 def test_metrics_count_results_and_time_provider_calls(settings_factory: Callable[..., Settings],
                                                        tmp_path: Path) -> None:
     settings = settings_factory(FAPIAO_PARTITIONS="2")
-    with Stack(settings, tmp_path, StackOptions(providers=("kingdee",))) as stack:
+    with Stack(settings, tmp_path, StackOptions(providers=("kingdee",), sandbox_args=CARELESS)) as stack:
         serials = [f"M-{n}" for n in range(3)]
         out = stack.cluster.producer()
         for serial in serials:

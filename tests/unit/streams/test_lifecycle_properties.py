@@ -1,8 +1,10 @@
-"""Properties of the lifecycle fold over arbitrary signal sequences (hypothesis).
+"""Properties of the invoice agent's fold over arbitrary signal sequences (hypothesis).
 
 Signals are drawn as the pipeline could deliver them: late, twice, out of order, about any attempt,
-from any source, for two serials interleaved. The invoice agent's loop is simulated exactly as
-`fapiao.streams.invoices.fold_batch` runs it: decide, fold, and emit a result when a row turns terminal.
+from any source, for two serials interleaved, in batches of any size, and with the worker killed between
+sending a batch's records and writing its rows (the batch is then read again, from wherever the next
+batch happens to end). The fold that runs is the real one, `fapiao.streams.fold.fold`, which the invoice
+agent's `fold_batch` calls; only its I/O (the broker, the table) is a list and a dict here.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ from fapiao.schemas.records import (
     Status,
 )
 from fapiao.schemas.requests import fingerprint
-from fapiao.streams.lifecycle import CALLBACK_HINT, CALLBACK_VERIFIED, Policy, backoff, decide, replay, result_of
+from fapiao.streams.fold import Fold, Outgoing, fold
+from fapiao.streams.lifecycle import CALLBACK_HINT, CALLBACK_VERIFIED, Policy, backoff, replay, result_of
 
 K = SignalKind
 SERIALS = ("PA0001", "PB0002")
@@ -92,28 +95,70 @@ stories = st.tuples(st.booleans(), st.lists(steps, max_size=40)).map(
 
 @dataclass
 class Agent:
-    """The invoice agent's loop over the pure core, keeping what it would have sent."""
+    """Drives the real batch fold as the invoice agent does: rows in a table, records on a broker.
 
-    states: dict[str, InvoiceState | None] = field(default_factory=dict)
-    log: dict[str, list[InvoiceEvent]] = field(default_factory=dict)
-    results: dict[str, list[InvoiceResult]] = field(default_factory=dict)
+    A batch's sends reach the broker first and its rows are written after; `deliver(..., crash_after=n)` is a
+    worker that died after n sends and before writing the rows, as a SIGKILL between steps 1 and 2 of
+    `fold_batch` leaves it.
+    """
+
+    table: dict[str, InvoiceState] = field(default_factory=dict)
+    sent: list[Outgoing] = field(default_factory=list)
     now: datetime = T0
 
-    def deliver(self, signal: Signal) -> list[InvoiceEvent]:
-        before = self.states.get(signal.serial)
-        events = decide(before, signal, POLICY, validate)
-        after = replay(events, before)
-        self.log.setdefault(signal.serial, []).extend(events)
-        if after is not None and after.status.terminal and (before is None or not before.status.terminal):
-            self.results.setdefault(signal.serial, []).append(result_of(after))
-        self.states[signal.serial] = after
-        return events
+    def deliver(self, *signals: Signal, crash_after: int | None = None) -> Fold:
+        folded = fold(signals, self.table.get, POLICY, validate)
+        assert folded.refused == []
+        self.sent.extend(folded.sends if crash_after is None else folded.sends[:crash_after])
+        if crash_after is None:
+            self.table.update(folded.rows)
+        return folded
 
     def step(self, step: Step) -> tuple[Signal, InvoiceState | None, list[InvoiceEvent]]:
+        """Deliver one step alone, as its own batch."""
+        signal = self.resolve(step)
+        before = self.table.get(step.serial)
+        return signal, before, _events(self.deliver(signal).sends)
+
+    def resolve(self, step: Step) -> Signal:
+        """The step's signal at the agent's clock, about the attempt its serial is on now."""
         self.now += timedelta(milliseconds=step.after_ms)
-        before = self.states.get(step.serial)
-        signal = step.signal(before, self.now)
-        return signal, before, self.deliver(signal)
+        return step.signal(self.table.get(step.serial), self.now)
+
+    def log(self, serial: str) -> list[InvoiceEvent]:
+        """The serial's events as a reader that deduplicates on serial and seq sees them (orphans on equality)."""
+        kept: list[InvoiceEvent] = []
+        for event in _events(self.sent):
+            if event.serial == serial and not any(_same_record(event, seen) for seen in kept):
+                kept.append(event)
+        return kept
+
+    def results(self, serial: str) -> list[InvoiceResult]:
+        return [out.record for out in self.sent if out.role == "results" and out.serial == serial]  # type: ignore[misc]
+
+    def serials(self) -> set[str]:
+        return {out.serial for out in self.sent}
+
+
+def _events(sends: list[Outgoing]) -> list[InvoiceEvent]:
+    return [out.record for out in sends if isinstance(out.record, InvoiceEvent)]
+
+
+def _same_record(event: InvoiceEvent, seen: InvoiceEvent) -> bool:
+    """The key readers deduplicate on: serial and seq; an orphan (seq 0) is the same only when equal."""
+    if event.seq == 0 or seen.seq == 0:
+        return event == seen
+    return (event.serial, event.seq) == (seen.serial, seen.seq)
+
+
+def run_alone(story: list[Step]) -> tuple[Agent, list[Signal]]:
+    """Every step in a batch of its own, no crash: the reference run, and the signals it delivered."""
+    agent = Agent()
+    signals = []
+    for step in story:
+        signal, _, _ = agent.step(step)
+        signals.append(signal)
+    return agent, signals
 
 
 def outcome(state: InvoiceState | None) -> tuple[object, ...] | None:
@@ -129,11 +174,10 @@ def outcome(state: InvoiceState | None) -> tuple[object, ...] | None:
 @PROPERTY
 @given(stories)
 def test_replaying_the_log_rebuilds_every_state(story: list[Step]) -> None:
-    agent = Agent()
-    for step in story:
-        agent.step(step)
-    for serial, events in agent.log.items():
-        assert replay(events) == agent.states.get(serial)
+    agent, _ = run_alone(story)
+    for serial in agent.serials():
+        events = agent.log(serial)
+        assert replay(events) == agent.table.get(serial)
         numbered = [e.seq for e in events if e.type is not EventType.ORPHAN_CALLBACK]
         assert numbered == list(range(1, len(numbered) + 1))  # gapless from 1
         assert all(e.seq == 0 for e in events if e.type is EventType.ORPHAN_CALLBACK)
@@ -146,32 +190,68 @@ def test_replaying_the_log_rebuilds_every_state(story: list[Step]) -> None:
 def test_replaying_the_log_as_read_back_from_kafka_rebuilds_every_state(story: list[Step]) -> None:
     """What `fapiao.events` holds is Avro, not Python objects: the audit proof must survive the codec."""
     codec = Codec()
-    agent = Agent()
-    for step in story:
-        agent.step(step)
-    for serial, events in agent.log.items():
+    agent, _ = run_alone(story)
+    for serial in agent.serials():
+        events = agent.log(serial)
         wire = [codec.decode(codec.encode(event), InvoiceEvent) for event in events]
         assert wire == events
-        state = agent.states.get(serial)
+        state = agent.table.get(serial)
         assert replay(wire) == state
         if state is not None:
             assert codec.decode(codec.encode(state), InvoiceState) == state
 
 
-# -- (2) duplicates are harmless -------------------------------------------------------------------------
+# -- (2) batches, crashes and duplicates are harmless --------------------------------------------------
+
+
+@PROPERTY
+@given(stories, st.data())
+def test_batches_of_any_size_and_crashes_before_the_rows_are_written_change_no_outcome(
+        story: list[Step], data: st.DataObject) -> None:
+    """Exactly once, as readers see it: the same rows, the same events after deduplication on serial and seq,
+    and the same single result per serial as one signal at a time with no crash."""
+    alone, signals = run_alone(story)
+    agent = Agent()
+    committed, crashes = 0, 0
+    while committed < len(signals):  # each round commits at least one signal, or crashes (at most 8 times)
+        size = data.draw(st.integers(1, 12), label="batch size")
+        batch = signals[committed:committed + size]
+        crash = crashes < 8 and data.draw(st.booleans(), label="killed before the rows are written")
+        if crash:
+            crashes += 1
+            sends = len(fold(batch, agent.table.get, POLICY, validate).sends)
+            agent.deliver(*batch, crash_after=data.draw(st.integers(0, sends), label="records sent before"))
+        else:
+            agent.deliver(*batch)
+            committed += len(batch)
+    assert agent.table == alone.table
+    assert agent.serials() == alone.serials()
+    for serial in alone.serials():
+        assert agent.log(serial) == alone.log(serial)
+        numbered = {}
+        for event in _events(agent.sent):  # a record sent again is the same record
+            if event.serial == serial and event.seq:
+                assert numbered.setdefault(event.seq, event) == event
+        assert set(agent.results(serial)) <= set(alone.results(serial))
+        assert len(set(alone.results(serial))) == len(alone.results(serial)) <= 1
 
 
 @PROPERTY
 @given(stories, st.data())
 def test_a_signal_delivered_twice_changes_nothing_the_second_time(story: list[Step], data: st.DataObject) -> None:
-    agent = Agent()
-    for step in story:
-        agent.step(step)
+    agent, _ = run_alone(story)
     final = data.draw(steps, label="the duplicated signal")
-    signal, before, first = agent.step(final)
-    after = agent.states.get(signal.serial)
-    second = agent.deliver(signal)  # the same record, read again
-    again = agent.states.get(signal.serial)
+    signal = agent.resolve(final)
+    before = agent.table.get(signal.serial)
+    if data.draw(st.booleans(), label="both copies in one batch"):
+        alone = len(fold([signal], agent.table.get, POLICY, validate).sends)  # what the first copy sends
+        sends = agent.deliver(signal, signal).sends
+        first, second = _events(sends[:alone]), _events(sends[alone:])
+    else:
+        first = _events(agent.deliver(signal).sends)
+        second = _events(agent.deliver(signal).sends)
+    after = replay(first, before)
+    again = agent.table.get(signal.serial)
     if signal.kind is K.REQUEST:
         # A request read twice is recorded, and changes nothing: same serial, same content (or a conflict).
         assert [e.type for e in second] in ([EventType.DUPLICATE_REQUEST], [EventType.SERIAL_CONFLICT])
@@ -192,15 +272,14 @@ def test_a_signal_delivered_twice_changes_nothing_the_second_time(story: list[St
                                  K.SESSION, K.NOT_FOUND, K.DUE]),
        st.sampled_from(SOURCES), st.integers(0, 5))
 def test_nothing_moves_a_terminal_serial(story: list[Step], kind: SignalKind, source: str, attempt: int) -> None:
-    agent = Agent()
-    for step in story:
-        agent.step(step)
-    for serial, state in agent.states.items():
-        if state is None or not state.status.terminal:
+    agent, _ = run_alone(story)
+    for serial, state in agent.table.items():
+        if not state.status.terminal:
             continue
         late = Signal(serial=serial, kind=kind, at=agent.now + timedelta(days=1), source=source, attempt=attempt,
                       invoice=INVOICE)
-        assert decide(state, late, POLICY, validate) == []
+        folded = agent.deliver(late)
+        assert (folded.sends, folded.rows) == ([], {})
 
 
 # -- (3) order: late and duplicate answers around the one that issues ------------------------------------
@@ -231,16 +310,18 @@ def test_late_and_duplicate_answers_in_any_order_issue_exactly_once(late: list[S
     agent.step(Step(SERIALS[0], K.REQUEST, "intake", None, 0, "same"))
     agent.step(Step(SERIALS[0], K.RETRYABLE, "issue", 1, 10, "same"))
     agent.step(Step(SERIALS[0], K.DUE, "reconcile", None, 60_000, "same"))
-    state = agent.states[SERIALS[0]]
-    assert state is not None and (state.status, state.attempt) == (Status.SUBMITTING, 2)
+    state = agent.table[SERIALS[0]]
+    assert (state.status, state.attempt) == (Status.SUBMITTING, 2)
     story = data.draw(st.permutations([*late, issuing]), label="delivery order")
-    for step in story:
-        agent.step(step)
-    final = agent.states[SERIALS[0]]
-    issued = [e for e in agent.log[SERIALS[0]] if e.type is EventType.ISSUED]
-    assert final is not None and final.status is Status.ISSUED
+    while story:  # in batches: a signal about "the current attempt" reads the attempt its batch starts on
+        size = data.draw(st.integers(1, 6), label="batch size")
+        agent.deliver(*(agent.resolve(step) for step in story[:size]))
+        story = story[size:]
+    final = agent.table[SERIALS[0]]
+    issued = [e for e in agent.log(SERIALS[0]) if e.type is EventType.ISSUED]
+    assert final.status is Status.ISSUED
     assert len(issued) == 1 and final.invoice == INVOICE
-    assert [r.status for r in agent.results[SERIALS[0]]] == [Status.ISSUED]
+    assert [r.status for r in agent.results(SERIALS[0])] == [Status.ISSUED]
 
 
 # -- (4) backoff -----------------------------------------------------------------------------------------
@@ -274,12 +355,13 @@ def test_every_serial_has_at_most_one_result_and_exactly_one_once_terminal(story
     terminal_at: dict[str, InvoiceState] = {}
     for step in story:
         agent.step(step)
-        state = agent.states.get(step.serial)
+        state = agent.table.get(step.serial)
         if state is not None and state.status.terminal:
             first = terminal_at.setdefault(step.serial, state)
             assert outcome(state) == outcome(first)  # terminal is absorbing
-    for serial, state in agent.states.items():
-        results = agent.results.get(serial, [])
+    for serial in agent.serials():
+        state = agent.table.get(serial)
+        results = agent.results(serial)
         if state is not None and state.status.terminal:
             (result,) = results
             assert result.status is state.status and result.serial == serial
