@@ -6,8 +6,10 @@ and fold them into the serial's row; what the events tell another serial of a re
 
     Step 1. Send every event, every new result and every signal to another serial, and wait until the
             broker has them all.
-    Step 2. Only then write the changed rows to the table (and so to its changelog).
-    Step 3. faust acks the batch; its commit flushes the changelog before the offsets.
+    Step 2. Only then write the changed rows to the table and its changelog, and wait until the broker has
+            those too: the issue agent calls the provider only for a transition whose row is durable
+            (`fapiao.streams.guard`).
+    Step 3. faust acks the batch and commits its offsets.
 
 A crash before step 2 leaves the old rows: the batch is read again, the fold decides the same
 events with the same seq numbers, and results are sent again (readers deduplicate on serial and seq).
@@ -47,8 +49,9 @@ async def fold_batch(pipeline: Pipeline, batch: list[EventT], validate: Validato
     for result in folded.results:
         pipeline.metrics.result(result)
     await asyncio.gather(*sent)  # Step 1.
-    for row in folded.rows.values():  # Step 2.
-        pipeline.put_state(row)
+    written = [pipeline.put_state(row) for row in folded.rows.values()]  # Step 2.
+    await asyncio.gather(*written)
+    pipeline.guard.flushed(list(folded.rows))
     pipeline.finished("signals", batch)
 
 

@@ -2,9 +2,14 @@
 reports each outcome as a signal.
 
 Many calls are in flight at once without risking offsets (faust issue #606): events are taken in
-batches, the batch's calls run together, their signals are sent, and only then does faust ack the
-batch. A worker that dies mid-batch reads the batch again; a call sent twice carries the same serial,
-which the provider answers as a duplicate, and a duplicate is resolved by a query, never a resend.
+batches, the batch's calls run together, their signals are sent and acknowledged, and only then does
+faust ack the batch.
+
+A call is made once per transition, whatever crashes (`fapiao.streams.guard`): only once the fold's row
+holds the transition durably, once per (serial, seq) in a process, and never for a transition this
+process inherited with its partition: a submission it may not know the fate of is reported in doubt,
+and the fold asks the provider before anything is sent again. The provider's own duplicate check is a
+second line, never the first.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from fapiao.settings import Settings
 from fapiao.streams.pipeline import EVENT_TYPE_HEADER, ISSUE_WINDOW_S, Pipeline, run_batch
 from fapiao.streams.sellers import SellerGate
 
-__all__ = ["install", "call_provider", "call_all", "check_watchdog"]
+__all__ = ["install", "call_provider", "call_all", "check_watchdog", "owed", "issue_batch", "inherited_signal"]
 
 log = logging.getLogger("fapiao.issue")
 _CALLS = (EventType.SUBMITTING, EventType.QUERYING, EventType.REVOKING)
@@ -38,6 +43,10 @@ TRANSITIONS_PER_CALL = 5
 # calls, so it stands still for at most 5 x 2 x FAPIAO_PROVIDER_TIMEOUT_S (100 s by default), under the
 # commit watchdog's FAPIAO_WATCHDOG_STALL_S (the worker refuses to start with a stall limit that is not).
 CALL_DEADLINE_TIMEOUTS = 2
+# The longest the issue agent waits for the fold's row of a transition to be durable. The fold's batch that
+# wrote it is in this process and ends in milliseconds, or the process exits; past this the broker is stuck,
+# and the serial's own timer (a submission unanswered) asks the provider later.
+DURABLE_WAIT_S = 60.0
 
 
 def _header(event: EventT, name: str) -> bytes | None:
@@ -137,21 +146,40 @@ async def call_all(providers: dict[str, Provider], gate: SellerGate, due: list[I
     return await asyncio.gather(*(call(transition) for transition in due))
 
 
-def _stale(pipeline: Pipeline, transition: InvoiceEvent) -> bool:
-    """A transition the serial has moved past: it is terminal, or a later attempt has begun.
+def inherited_signal(transition: InvoiceEvent) -> Signal:
+    """What a submission inherited with its partition comes to: in doubt, asked about before anything is sent."""
+    outcome = Outcome(OutcomeKind.IN_DOUBT, "inherited_call", "a submission written before this worker took the "
+                      "partition: its predecessor may have sent it, so the provider is asked first")
+    return signal_for(transition.serial, outcome, at=clock.now(), source="issue", attempt=transition.attempt)
 
-    Such events come back after a crash (a batch decided twice, a batch read twice). Acting on one
-    could submit a serial already answered, so the row, which is local (co-partitioned), decides.
-    A row older than the event (the fold writes rows after their events) is not stale.
+
+async def owed(pipeline: Pipeline, event: EventT, transition: InvoiceEvent) -> bool | Signal:
+    """Whether to call for `transition` now (True), not at all (False), or answer it without a call (a Signal).
+
+    See the module docstring: once per (serial, seq); an inherited submission is in doubt; otherwise only
+    once the row holds the transition durably, and only while the row still owes it.
     """
+    guard = pipeline.guard
+    if not guard.first(transition.serial, transition.seq):
+        return False  # a copy of a transition already called (a batch decided again after a crash)
+    message = event.message
+    if guard.inherited(message.partition, message.offset, message.timestamp):
+        return inherited_signal(transition) if transition.type is EventType.SUBMITTING else True  # asking is harmless
+    if not await guard.until_durable(transition.serial, DURABLE_WAIT_S):
+        log.warning("row of serial %s not durable within %.0fs; its %s is left to the reconcile timer",
+                    transition.serial, DURABLE_WAIT_S, transition.type.value, extra={"serial": transition.serial})
+        return False
+    # The row decides (it is local: co-partitioned). It holds the transition, and has not moved past it: to a
+    # terminal state, or a later attempt (a copy read again after the serial went on).
     row = pipeline.state(transition.serial)
-    return row is not None and (row.status.terminal or row.attempt > transition.attempt)
+    return row is not None and row.seq >= transition.seq and not row.status.terminal \
+        and row.attempt <= transition.attempt
 
 
 async def issue_batch(pipeline: Pipeline, providers: dict[str, Provider], gate: SellerGate,
                       batch: list[EventT]) -> None:
     due: list[InvoiceEvent] = []
-    seen: set[tuple[str, int]] = set()
+    answered: list[Signal] = []
     for event in batch:
         kind = _header(event, EVENT_TYPE_HEADER)
         if kind is not None and kind not in _CALL_TYPES:
@@ -161,13 +189,16 @@ async def issue_batch(pipeline: Pipeline, providers: dict[str, Provider], gate: 
         except Exception as exc:
             await pipeline.dead_letter(event, f"{type(exc).__name__}: {exc}", stage="issue")
             continue
-        if transition.type in _CALLS and (transition.serial, transition.seq) not in seen \
-                and not _stale(pipeline, transition):
-            seen.add((transition.serial, transition.seq))
+        if transition.type not in _CALLS:
+            continue
+        verdict = await owed(pipeline, event, transition)
+        if isinstance(verdict, Signal):
+            answered.append(verdict)
+        elif verdict:
             due.append(transition)
     signals = await call_all(providers, gate, due, pipeline.settings.issue_batch, call_deadline_s(pipeline.settings))
-    for signal in signals:
-        await pipeline.send("signals", signal.serial, signal)
+    # Acknowledged before faust acks the batch: its flush before a commit does not report a send that failed.
+    await asyncio.gather(*[await pipeline.send("signals", signal.serial, signal) for signal in [*answered, *signals]])
     pipeline.finished("events", batch)  # the reconcile timer's sign that these serials had their turn
     finished_at = time.time()
     for transition in due:

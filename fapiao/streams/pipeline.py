@@ -27,6 +27,7 @@ from fapiao.schemas.records import InvoiceEvent, InvoiceState, Status
 from fapiao.schemas.registry import codec_for
 from fapiao.settings import Settings
 from fapiao.streams.dlq import dead_letter
+from fapiao.streams.guard import CallGuard
 from fapiao.streams.lifecycle import Policy
 from fapiao.streams.metrics import WorkerMetrics
 from fapiao.streams.store import store_url, table_options
@@ -81,6 +82,8 @@ class Pipeline:
     # partitions the commit watchdog found stalled; readiness fails while any is
     stalled: list[str] = field(default_factory=list)
     metrics: WorkerMetrics = field(default_factory=WorkerMetrics)
+    # which provider calls the issue agent may make: rows durable, calls made, partitions inherited
+    guard: CallGuard = field(default_factory=CallGuard)
 
     async def send(self, role: str, serial: str, record: Any) -> Awaitable[Any]:
         """Send a record keyed by serial (murmur2 puts it beside the serial's row); await the result for the ack.
@@ -109,9 +112,18 @@ class Pipeline:
         raw = self.table.get(serial.encode("utf-8"))
         return self.codec.decode(raw, InvoiceState) if raw else None
 
-    def put_state(self, row: InvoiceState) -> None:
-        """Write a row to the table (and its changelog); keep it decoded while it is still live."""
-        self.table[row.serial.encode("utf-8")] = self.codec.encode(row)
+    def put_state(self, row: InvoiceState) -> Awaitable[Any]:
+        """Write a row to the table and its changelog; keep it decoded while it is still live. Return the
+        changelog record's delivery: the row is durable once the broker has acknowledged it.
+
+        What the table's own `__setitem__` does (store the value, send it to the changelog, partitioned by
+        the producer as `use_partitioner` says), but keeping the delivery, which faust drops.
+        """
+        key = row.serial.encode("utf-8")
+        value = self.codec.encode(row)
+        self.table.data[key] = value
+        delivery = self.table.send_changelog(self.table.partition_for_key(key), key, value)
+        self.guard.written(row.serial)
         self.live.pop(row.serial, None)  # re-inserted last: the dict's order is least recently used first
         if not row.status.terminal:
             self.live[row.serial] = row
@@ -119,6 +131,7 @@ class Pipeline:
                 del self.live[next(iter(self.live))]  # the table still has it, encoded
         self.called.pop(row.serial, None)  # the row moved on (answered, or a new call owed): that call is done
         self.track_row(row, written_at=time.time())
+        return delivery
 
     def track_row(self, state: InvoiceState, written_at: float = 0.0) -> None:
         """Keep the reconcile timer's index and the in-doubt count in step with a serial's new state
@@ -333,5 +346,19 @@ def create_pipeline(settings: Settings, cluster: Cluster) -> Pipeline:
     async def _forget_live_rows(*_: Any, **__: Any) -> None:
         # Another worker may own these serials now; the table is the truth after a rebalance.
         pipeline.live.clear()
+
+    @app.on_partitions_assigned.connect
+    async def _note_what_is_inherited(_: Any, assigned: Iterable[Any], **__: Any) -> None:
+        # Transitions written before this process took a partition may have been called by its predecessor.
+        events = pipeline.topics["events"].get_topic_name()
+        taken = [tp for tp in assigned if tp.topic == events]
+        at = time.time()
+        try:
+            ends = await app.consumer.highwaters(*taken) if taken else {}
+        except Exception as exc:  # no end offsets now: the records' own times still tell
+            log.debug("end offsets at assignment unavailable (%s)", type(exc).__name__)
+            ends = {}
+        for tp in taken:
+            pipeline.guard.took(tp.partition, at, ends.get(tp) or 0)
 
     return pipeline

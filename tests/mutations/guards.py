@@ -57,9 +57,9 @@ GUARDS: tuple[Guard, ...] = (
         name="fold-rows-before-acks",
         what="the fold writes its rows (and so commits) only after the broker has the batch's events and results",
         module="fapiao.streams.invoices",
-        old="    await asyncio.gather(*sent)  # Step 1.\n    for row in folded.rows.values():  # Step 2.\n"
-            "        pipeline.put_state(row)\n",
-        new="    for row in folded.rows.values():  # MUTANT: rows first\n        pipeline.put_state(row)\n"
+        old="    await asyncio.gather(*sent)  # Step 1.\n"
+            "    written = [pipeline.put_state(row) for row in folded.rows.values()]  # Step 2.\n",
+        new="    written = [pipeline.put_state(row) for row in folded.rows.values()]  # MUTANT: rows first\n"
             "    await asyncio.gather(*sent)\n",
         tests=("tests/unit/streams/test_batch_acks.py::test_the_fold_writes_its_rows_only_after_the_broker_has_every_event_and_result",),
         oracle="a recording broker double: which sends were acknowledged when each row was written",
@@ -84,6 +84,33 @@ GUARDS: tuple[Guard, ...] = (
         oracle="one result per request on fapiao.results (ResultWatcher), and the sandboxes' stats",
     ),
     Guard(
+        name="issue-calls-a-copy",
+        what="the issue agent calls once per (serial, seq): a transition decided again after a crash is not sent again",
+        module="fapiao.streams.issuing",
+        old="    if not guard.first(transition.serial, transition.seq):\n",
+        new="    if False:  # MUTANT: every copy is called\n",
+        tests=("tests/unit/streams/test_issue_guard.py::test_a_copy_of_a_transition_already_called_is_not_called_again",),
+        oracle="a provider double that counts its calls",
+    ),
+    Guard(
+        name="issue-sends-inherited",
+        what="a submission inherited with its partition is reported in doubt, not sent again",
+        module="fapiao.streams.issuing",
+        old="    if guard.inherited(message.partition, message.offset, message.timestamp):\n",
+        new="    if False:  # MUTANT: inherited submissions are sent\n",
+        tests=("tests/unit/streams/test_issue_guard.py::test_a_submission_inherited_with_its_partition_is_in_doubt_and_not_sent",),
+        oracle="a provider double that counts its calls",
+    ),
+    Guard(
+        name="issue-before-durable",
+        what="a call waits until the fold's row for it is durable (a crash before that leaves no call behind)",
+        module="fapiao.streams.issuing",
+        old="    if not await guard.until_durable(transition.serial, DURABLE_WAIT_S):\n",
+        new="    if False:  # MUTANT: called while the row may still be lost\n",
+        tests=("tests/unit/streams/test_issue_guard.py::test_a_call_waits_until_the_row_that_holds_it_is_durable",),
+        oracle="a provider double that counts its calls, and when",
+    ),
+    Guard(
         name="recovery-stops-at-the-watermark",
         what="a restarted worker's table is read past the broker's reported high watermark to the changelog's end",
         module="fapiao.streams.recovery",
@@ -96,9 +123,6 @@ GUARDS: tuple[Guard, ...] = (
 )
 
 
-# Stand-ins for `--dedupe off` while the sandboxes lack it (issue 19, item 1): the harness removes each
-# sandbox's duplicate check, in the unbroken and the broken run alike, for the guards that need sandboxes
-# that would issue twice. Once `fapiao sandbox ... --help` shows --dedupe, they are not used.
 def source_of(guard: Guard) -> str:
     """The module's source as Python would import it."""
     spec = importlib.util.find_spec(guard.module)

@@ -7,7 +7,7 @@ and "one invoice per serial" is what it issued, not what the rows say. Crashes a
 at-least-once gives them: a signal decided and its output sent, but its row never written (the next
 delivery decides it again from the old row, and sends the same transitions again).
 
-The issue agent is modelled with the guard the real one keeps (`fapiao.streams.issuing`): a call is made
+The issue agent is modelled with the guard the real one keeps (`fapiao.streams.guard`): a call is made
 for a transition only once its row is durable with it, once per (serial, seq); a call the process had
 read but not finished when it died is inherited by its successor, which does not make it but reports it
 in doubt (the fold then asks the provider before sending anything again).

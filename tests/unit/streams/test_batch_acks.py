@@ -1,8 +1,9 @@
 """The order of a batch's effects against a broker that acknowledges when the test says so.
 
 A row is written only after the broker has every event and result of its batch (or a crash loses a
-result), and a request's signal that the broker refuses for good must fail the intake batch (or its offset
-is committed with no trace). The broker here is a recording double: a test of real processes cannot stop
+result), the fold's batch ends (and its rows count as durable for the issue agent) only once the broker
+has their changelog records too, and a request's signal that the broker refuses for good must fail the
+intake batch (or its offset is committed with no trace). The broker here is a recording double: a test of real processes cannot stop
 the clock inside the millisecond between a send and its ack, so the ordering is proved where it is chosen.
 """
 
@@ -18,6 +19,7 @@ from streams_support import build_signal
 
 from fapiao.schemas.codec import Codec
 from fapiao.schemas.records import InvoiceState, SignalKind
+from fapiao.streams.guard import CallGuard
 from fapiao.streams.intake import intake_batch
 from fapiao.streams.invoices import fold_batch
 from fapiao.streams.lifecycle import Policy
@@ -34,6 +36,7 @@ class Broker:
     codec: Codec = field(default_factory=Codec)
     policy: Policy = field(default_factory=Policy)
     metrics: WorkerMetrics = field(default_factory=WorkerMetrics)
+    guard: CallGuard = field(default_factory=CallGuard)
 
     @property
     def acked(self) -> int:
@@ -50,8 +53,12 @@ class Broker:
     def state(self, serial: str) -> InvoiceState | None:
         return None
 
-    def put_state(self, row: InvoiceState) -> None:
+    def put_state(self, row: InvoiceState) -> asyncio.Future[None]:
         self.rows.append((row.serial, self.acked))
+        self.guard.written(row.serial)
+        ack: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.sent.append(("changelog", row.serial, ack))
+        return ack
 
     def finished(self, role: str, batch: Any) -> None:
         pass
@@ -73,10 +80,18 @@ async def test_the_fold_writes_its_rows_only_after_the_broker_has_every_event_an
     folding = asyncio.ensure_future(fold_batch(broker, batch, lambda request: []))  # type: ignore[arg-type]
     await _settle()
     assert broker.sent and broker.rows == [], "a row was written before the broker acknowledged its events"
+    records = len(broker.sent)
     for *_, ack in broker.sent:
         ack.set_result(None)
+    await _settle()
+    assert sorted(broker.rows) == [("A", records), ("B", records)]
+    assert not folding.done() and set(broker.guard.unflushed) == {"A", "B"}, \
+        "the batch ended, or its rows counted as durable, before the broker had their changelog records"
+    for role, _, ack in broker.sent:
+        if role == "changelog":
+            ack.set_result(None)
     await asyncio.wait_for(folding, 5)
-    assert sorted(broker.rows) == [("A", len(broker.sent)), ("B", len(broker.sent))]
+    assert broker.guard.unflushed == {}
 
 
 async def test_a_request_signal_the_broker_refuses_for_good_fails_the_intake_batch() -> None:

@@ -1,0 +1,166 @@
+"""The issue agent makes a provider call once per transition, whatever crashes (`fapiao.streams.guard`).
+
+Driven through the real `issue_batch` with a stand-in for the worker's pipeline (rows, the broker) and a
+provider that counts its calls: a copy of a transition is not called again, a submission inherited with a
+partition is reported in doubt without a call, and a call waits until the fold's row for it is durable.
+The property test in test_red_letter_fold.py shows, on a model of this guard, that each of these is needed
+for "never issued twice" under crashes; the fault tests show it on real processes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+from streams_support import T0, build_request, build_state
+
+from fapiao.connectors.provider import Outcome, OutcomeKind
+from fapiao.schemas.codec import Codec
+from fapiao.schemas.records import EventType, InvoiceEvent, InvoiceRequest, InvoiceState, Signal, SignalKind, Status
+from fapiao.settings import load
+from fapiao.streams.guard import CallGuard
+from fapiao.streams.issuing import issue_batch
+from fapiao.streams.sellers import SellerGate
+
+TAKEN_AT = T0.timestamp()
+
+
+@dataclass
+class Counting:
+    """A provider that answers every call at once and counts them."""
+
+    name: str = "kingdee"
+    calls: list[tuple[str, str]] = field(default_factory=list)
+
+    async def submit(self, request: InvoiceRequest) -> Outcome:
+        self.calls.append(("submit", request.serial))
+        return Outcome(OutcomeKind.ACCEPTED)
+
+    async def query(self, request: InvoiceRequest) -> Outcome:
+        self.calls.append(("query", request.serial))
+        return Outcome(OutcomeKind.PENDING)
+
+    async def aclose(self) -> None:
+        pass
+
+
+@dataclass
+class Worker:
+    """The pipeline as the issue agent sees it: rows, the guard, and a broker that acknowledges at once."""
+
+    rows: dict[str, InvoiceState] = field(default_factory=dict)
+    guard: CallGuard = field(default_factory=CallGuard)
+    signals: list[Signal] = field(default_factory=list)
+    codec: Codec = field(default_factory=Codec)
+    settings: Any = field(default_factory=lambda: load({}))
+    called: dict[str, float] = field(default_factory=dict)
+
+    def state(self, serial: str) -> InvoiceState | None:
+        return self.rows.get(serial)
+
+    async def send(self, role: str, serial: str, record: Signal) -> asyncio.Future[None]:
+        self.signals.append(record)
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        done.set_result(None)
+        return done
+
+    async def dead_letter(self, event: Any, reason: str, stage: str) -> None:
+        raise AssertionError(reason)
+
+    def finished(self, role: str, batch: Any) -> None:
+        pass
+
+
+def transition(serial: str = "S1", seq: int = 4, kind: EventType = EventType.SUBMITTING, attempt: int = 1) -> InvoiceEvent:
+    return InvoiceEvent(serial=serial, seq=seq, type=kind, at=T0, provider="kingdee", attempt=attempt,
+                        request=build_request(serial))
+
+
+def record(codec: Codec, event: InvoiceEvent, offset: int, written_at: float) -> Any:
+    return SimpleNamespace(message=SimpleNamespace(value=codec.encode(event), key=event.serial.encode(), topic="t",
+                                                   partition=0, offset=offset, timestamp=written_at,
+                                                   headers=[("fapiao-event-type", event.type.value.encode())]))
+
+
+def a_worker(*rows: InvoiceState) -> Worker:
+    worker = Worker(rows={row.serial: row for row in rows})
+    worker.guard.took(0, TAKEN_AT, end=10)  # records at offsets below 10, or written before, are inherited
+    return worker
+
+
+def row_at(serial: str = "S1", seq: int = 4, status: Status = Status.SUBMITTING, attempt: int = 1) -> InvoiceState:
+    return build_state(status, serial=serial, seq=seq, attempt=attempt)
+
+
+async def run(worker: Worker, provider: Counting, *events: Any) -> None:
+    gate = SellerGate(probe_after_s=10, rate_per_s=1000, burst=1000)
+    await issue_batch(worker, {"kingdee": provider}, gate, list(events))  # type: ignore[arg-type]
+
+
+async def test_a_copy_of_a_transition_already_called_is_not_called_again() -> None:
+    worker, provider = a_worker(row_at()), Counting()
+    first, copy = (record(worker.codec, transition(), offset, TAKEN_AT + 1) for offset in (10, 11))
+    await run(worker, provider, first)
+    await run(worker, provider, copy)  # the fold decided the same transition again after a crash
+    assert provider.calls == [("submit", "S1")]
+
+
+async def test_a_submission_inherited_with_its_partition_is_in_doubt_and_not_sent() -> None:
+    worker, provider = a_worker(row_at(), row_at("S2")), Counting()
+    by_offset = record(worker.codec, transition(), 3, TAKEN_AT + 1)  # before the end at assignment
+    by_time = record(worker.codec, transition("S2"), 12, TAKEN_AT - 1)  # the end fell short; its time tells
+    await run(worker, provider, by_offset, by_time)
+    assert provider.calls == []
+    assert [(s.serial, s.kind, s.code, s.attempt) for s in worker.signals] == [
+        ("S1", SignalKind.IN_DOUBT, "inherited_call", 1), ("S2", SignalKind.IN_DOUBT, "inherited_call", 1)]
+
+
+async def test_a_query_inherited_with_its_partition_is_made() -> None:
+    worker, provider = a_worker(row_at(status=Status.QUERYING)), Counting()
+    await run(worker, provider, record(worker.codec, transition(kind=EventType.QUERYING), 3, TAKEN_AT - 1))
+    assert provider.calls == [("query", "S1")]
+
+
+async def test_a_call_waits_until_the_row_that_holds_it_is_durable() -> None:
+    worker, provider = a_worker(row_at()), Counting()
+    worker.guard.written("S1")  # the fold wrote the row; the broker has not acknowledged its changelog record
+    issuing = asyncio.ensure_future(run(worker, provider, record(worker.codec, transition(), 10, TAKEN_AT + 1)))
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert provider.calls == [] and not issuing.done()
+    worker.guard.flushed(["S1"])
+    await asyncio.wait_for(issuing, 5)
+    assert provider.calls == [("submit", "S1")]
+
+
+async def test_a_transition_the_row_does_not_hold_or_has_moved_past_is_not_called() -> None:
+    rows = [row_at("LOST", seq=3),  # the fold's row never got the transition (lost with a crash)
+            row_at("DONE", status=Status.ISSUED),  # answered already
+            row_at("LATER", seq=9, attempt=2)]  # a later attempt began
+    worker, provider = a_worker(*rows), Counting()
+    await run(worker, provider, *(record(worker.codec, transition(row.serial), 10 + i, TAKEN_AT + 1)
+                                  for i, row in enumerate(rows)))
+    assert provider.calls == [] and worker.signals == []
+
+
+async def test_each_answer_is_on_the_broker_before_the_batch_ends() -> None:
+    worker, provider = a_worker(row_at()), Counting()
+    await run(worker, provider, record(worker.codec, transition(), 10, TAKEN_AT + 1))
+    assert [(s.serial, s.kind) for s in worker.signals] == [("S1", SignalKind.ACCEPTED)]
+
+
+def test_the_guard_on_its_own() -> None:
+    guard = CallGuard()
+    assert guard.inherited(0, 100, TAKEN_AT + 1), "a partition never taken: nothing read from it is trusted"
+    guard.took(0, TAKEN_AT, end=5)
+    assert guard.inherited(0, 4, TAKEN_AT + 1) and guard.inherited(0, 5, TAKEN_AT - 0.5)
+    assert not guard.inherited(0, 5, TAKEN_AT + 0.5) and not guard.inherited(0, 5, None)
+    assert guard.first("S", 1) and not guard.first("S", 1) and guard.first("S", 2)
+    guard.written("S"), guard.written("S")
+    guard.flushed(["S"])
+    assert guard.unflushed == {"S": 1}, "a row written twice is durable once both writes are"
+    assert not asyncio.run(guard.until_durable("S", 0.05))
+    guard.flushed(["S"])
+    assert asyncio.run(guard.until_durable("S", 0.05)) and guard.unflushed == {}
