@@ -7,7 +7,9 @@ And a worker that takes a partition over cannot know which of the transitions le
 predecessor had already called. So (DESIGN.md, guarantee 2):
 
 - a call is made only for a transition whose row is durable with it (`until_durable`): a worker that dies
-  before that had made no call for it, and its successor's copy is the only one;
+  before that had made no call for it, and its successor's copy is the only one. The fold marks its rows
+  before it sends the batch's transitions, so a call read in the moment between its transition's send and
+  its row's write waits too (it would otherwise find the row before it, and be dropped);
 - each (serial, seq) is called at most once by a process (`first`);
 - a transition read from a partition that was assigned after the record was written (`inherited`) is not
   called: a submission is reported in doubt, so the fold asks the provider before sending anything again.
@@ -34,16 +36,17 @@ class Assignment:
 
 @dataclass
 class CallGuard:
-    unflushed: dict[str, int] = field(default_factory=dict)  # serial -> rows written, not yet acknowledged
+    unflushed: dict[str, int] = field(default_factory=dict)  # serial -> rows being written, not yet acknowledged
     made: OrderedDict[tuple[str, int], None] = field(default_factory=OrderedDict)
     assigned: dict[int, Assignment] = field(default_factory=dict)  # partition of the transitions' topic
     _flushed: asyncio.Event | None = None
 
     # -- the fold's side ------------------------------------------------------------------------------
 
-    def written(self, serial: str) -> None:
-        """The fold wrote the serial's row; its changelog record is on its way."""
-        self.unflushed[serial] = self.unflushed.get(serial, 0) + 1
+    def writing(self, serials: list[str]) -> None:
+        """The fold is about to send these rows' transitions, then write the rows (one write each)."""
+        for serial in serials:
+            self.unflushed[serial] = self.unflushed.get(serial, 0) + 1
 
     def flushed(self, serials: list[str]) -> None:
         """The broker acknowledged the changelog records of these rows (one per write)."""

@@ -1,5 +1,5 @@
-"""issue_invoices: the issue agent. Reads transitions, calls the provider for serials that became due,
-reports each outcome as a signal.
+"""issue_invoices: the issue agent. Reads the transitions that owe a provider call (`fapiao.calls`, where the
+fold sends a copy of each), makes the call, reports each outcome as a signal.
 
 Many calls are in flight at once without risking offsets (faust issue #606): events are taken in
 batches, the batch's calls run together, their signals are sent and acknowledged, and only then does
@@ -27,32 +27,22 @@ from fapiao.schemas.records import EventType, InvoiceEvent, InvoiceRequest, RedF
 from fapiao.streams.metrics import metered
 from fapiao.streams.outcomes import adopt, signal_for
 from fapiao.settings import Settings
-from fapiao.streams.pipeline import EVENT_TYPE_HEADER, ISSUE_WINDOW_S, Pipeline, run_batch
+from fapiao.streams.lifecycle import CALLS
+from fapiao.streams.pipeline import ISSUE_WINDOW_S, Pipeline, run_batch
 from fapiao.streams.sellers import SellerGate
 
 __all__ = ["install", "call_provider", "call_all", "check_watchdog", "owed", "issue_batch", "inherited_signal"]
 
 log = logging.getLogger("fapiao.issue")
-_CALLS = (EventType.SUBMITTING, EventType.QUERYING, EventType.REVOKING)
-_CALL_TYPES = {kind.value.encode() for kind in _CALLS}
-# A serial's happy path writes five transitions (received, validated, submitting, accepted, issued), one of
-# them a call: a batch of this many transitions per call in flight keeps FAPIAO_ISSUE_BATCH calls busy.
-TRANSITIONS_PER_CALL = 5
 # A whole provider call may take this many HTTP timeouts (a token, then the submit, then a query after a
-# duplicate answer), and no more. A batch runs at most TRANSITIONS_PER_CALL rounds of FAPIAO_ISSUE_BATCH
-# calls, so it stands still for at most 5 x 2 x FAPIAO_PROVIDER_TIMEOUT_S (100 s by default), under the
-# commit watchdog's FAPIAO_WATCHDOG_STALL_S (the worker refuses to start with a stall limit that is not).
+# duplicate answer), and no more. A batch holds at most FAPIAO_ISSUE_BATCH calls, all in flight at once, so
+# it stands still for at most 2 x FAPIAO_PROVIDER_TIMEOUT_S (20 s by default), under the commit watchdog's
+# FAPIAO_WATCHDOG_STALL_S (the worker refuses to start with a stall limit that is not).
 CALL_DEADLINE_TIMEOUTS = 2
 # The longest the issue agent waits for the fold's row of a transition to be durable. The fold's batch that
 # wrote it is in this process and ends in milliseconds, or the process exits; past this the broker is stuck,
 # and the serial's own timer (a submission unanswered) asks the provider later.
 DURABLE_WAIT_S = 60.0
-
-
-def _header(event: EventT, name: str) -> bytes | None:
-    headers = event.message.headers or ()
-    pairs = headers.items() if isinstance(headers, dict) else headers
-    return next((value for key, value in pairs if key == name), None)
 
 
 async def call_provider(providers: dict[str, Provider], gate: SellerGate, transition: InvoiceEvent,
@@ -181,16 +171,13 @@ async def issue_batch(pipeline: Pipeline, providers: dict[str, Provider], gate: 
     due: list[InvoiceEvent] = []
     answered: list[Signal] = []
     for event in batch:
-        kind = _header(event, EVENT_TYPE_HEADER)
-        if kind is not None and kind not in _CALL_TYPES:
-            continue  # most transitions ask nothing of the provider: don't decode them
         try:
             transition = pipeline.codec.decode(event.message.value or b"", InvoiceEvent)
         except Exception as exc:
             await pipeline.dead_letter(event, f"{type(exc).__name__}: {exc}", stage="issue")
             continue
-        if transition.type not in _CALLS:
-            continue
+        if transition.type not in CALLS:
+            continue  # only the fold writes here, and only calls; anything else asks nothing of the provider
         verdict = await owed(pipeline, event, transition)
         if isinstance(verdict, Signal):
             answered.append(verdict)
@@ -199,7 +186,7 @@ async def issue_batch(pipeline: Pipeline, providers: dict[str, Provider], gate: 
     signals = await call_all(providers, gate, due, pipeline.settings.issue_batch, call_deadline_s(pipeline.settings))
     # Acknowledged before faust acks the batch: its flush before a commit does not report a send that failed.
     await asyncio.gather(*[await pipeline.send("signals", signal.serial, signal) for signal in [*answered, *signals]])
-    pipeline.finished("events", batch)  # the reconcile timer's sign that these serials had their turn
+    pipeline.finished("calls", batch)  # the reconcile timer's sign that these serials had their turn
     finished_at = time.time()
     for transition in due:
         pipeline.called[transition.serial] = finished_at
@@ -212,12 +199,12 @@ def call_deadline_s(settings: Settings) -> float:
 
 def check_watchdog(settings: Settings) -> None:
     """Refuse a commit watchdog that would restart a worker whose issue batch only waits for a slow provider."""
-    longest = TRANSITIONS_PER_CALL * call_deadline_s(settings)  # every round of calls at its deadline
+    longest = call_deadline_s(settings)  # every call of the batch at its deadline
     if settings.watchdog_stall_s <= longest:
         raise ConfigurationError(
             f"FAPIAO_WATCHDOG_STALL_S={settings.watchdog_stall_s:g} must exceed {longest:g}, the longest an issue "
             f"batch can take with FAPIAO_PROVIDER_TIMEOUT_S={settings.provider_timeout_s:g} "
-            f"({TRANSITIONS_PER_CALL * CALL_DEADLINE_TIMEOUTS} x the provider timeout)")
+            f"({CALL_DEADLINE_TIMEOUTS} x the provider timeout)")
 
 
 def install(pipeline: Pipeline, providers: dict[str, Provider]) -> SellerGate:
@@ -227,9 +214,9 @@ def install(pipeline: Pipeline, providers: dict[str, Provider]) -> SellerGate:
     gate = SellerGate(probe_after_s=settings.seller_probe_s, rate_per_s=settings.seller_rate_per_s,
                       burst=settings.seller_burst)
 
-    @pipeline.app.agent(pipeline.topics["events"], name="issue_invoices")
+    @pipeline.app.agent(pipeline.topics["calls"], name="issue_invoices")
     async def issue_invoices(stream: StreamT) -> None:
-        async for batch in stream.take_events(settings.issue_batch * TRANSITIONS_PER_CALL, within=ISSUE_WINDOW_S):
+        async for batch in stream.take_events(settings.issue_batch, within=ISSUE_WINDOW_S):
             await run_batch(issue_batch(pipeline, providers, gate, batch), "issue")
 
     return gate

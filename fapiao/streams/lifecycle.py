@@ -55,7 +55,7 @@ from fapiao.streams.redletter.remaining import nothing_left, remaining
 from fapiao.streams.validation.registry import error
 
 __all__ = ["Policy", "decide", "evolve", "replay", "result_of", "backoff", "stretched", "Validator", "HISTORY_LIMIT", "FINDINGS_LIMIT",
-           "CALLBACK_HINT", "CALLBACK_VERIFIED"]
+           "CALLBACK_HINT", "CALLBACK_VERIFIED", "CALLS"]
 
 Validator = Callable[[InvoiceRequest], list[Finding]]
 HISTORY_LIMIT = 50  # state rows keep the latest transitions; the log keeps them all
@@ -65,6 +65,8 @@ FINDINGS_LIMIT = 100  # a hostile request can have a finding per line; a record 
 # One that carried a valid signature (yipiaoyun) is taken as the provider's word.
 CALLBACK_HINT = "callback"
 CALLBACK_VERIFIED = "callback-signed"
+# The transitions that owe the provider a call: the issue agent makes it (a copy of each goes to `fapiao.calls`).
+CALLS = frozenset({EventType.SUBMITTING, EventType.QUERYING, EventType.REVOKING})
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from faust.types import EventT
 
 from fapiao.connectors.cluster import Cluster
 from fapiao.schemas.codec import Codec
-from fapiao.schemas.records import InvoiceEvent, InvoiceState, Status
+from fapiao.schemas.records import InvoiceState, Status
 from fapiao.schemas.registry import codec_for
 from fapiao.settings import Settings
 from fapiao.streams.dlq import dead_letter
@@ -33,10 +33,9 @@ from fapiao.streams.metrics import WorkerMetrics
 from fapiao.streams.store import store_url, table_options
 from fapiao.streams.topics import ROLES, TABLE_NAME, topic_name
 
-__all__ = ["Pipeline", "Due", "create_app", "create_pipeline", "run_batch", "EVENT_TYPE_HEADER", "PROGRESS_ROLES",
+__all__ = ["Pipeline", "Due", "create_app", "create_pipeline", "run_batch", "PROGRESS_ROLES",
            "BATCH_RECORDS", "BATCH_WINDOW_S", "ISSUE_WINDOW_S", "RAW_BYTES"]
 
-EVENT_TYPE_HEADER = "fapiao-event-type"
 # Decoded rows kept for serials in progress. A cache, not the truth (the table is): bounded, since a
 # burst of 100,000 requests puts 100,000 serials in progress at once, and a decoded row takes about
 # 7 KB against 0.8 KB encoded. 2,000 covers what is in progress at several hundred invoices a second.
@@ -44,7 +43,7 @@ LIVE_ROWS = 2000
 
 _CALLING = frozenset({Status.SUBMITTING, Status.QUERYING, Status.REVOKING})
 _PARTITIONER = DefaultPartitioner()
-PROGRESS_ROLES = ("signals", "events", "callbacks")  # whose agents' progress the reconcile timer weighs
+PROGRESS_ROLES = ("signals", "calls", "callbacks")  # whose agents' progress the reconcile timer weighs
 
 log = logging.getLogger("fapiao.streams")
 
@@ -77,7 +76,7 @@ class Pipeline:
     # serial -> when the issue agent finished the batch that made its call; dropped when the fold next
     # writes the serial's row (answered, or another call owed)
     called: dict[str, float] = field(default_factory=dict)
-    # role (signals, events, callbacks) -> partition -> time of the newest record its agent has finished
+    # role (signals, calls, callbacks) -> partition -> time of the newest record its agent has finished
     read_to: dict[str, dict[int, float]] = field(default_factory=lambda: {role: {} for role in PROGRESS_ROLES})
     # partitions the commit watchdog found stalled; readiness fails while any is
     stalled: list[str] = field(default_factory=list)
@@ -86,15 +85,9 @@ class Pipeline:
     guard: CallGuard = field(default_factory=CallGuard)
 
     async def send(self, role: str, serial: str, record: Any) -> Awaitable[Any]:
-        """Send a record keyed by serial (murmur2 puts it beside the serial's row); await the result for the ack.
-
-        Events also carry their type in a header, so a reader can skip the ones it does not act on
-        without decoding them.
-        """
+        """Send a record keyed by serial (murmur2 puts it beside the serial's row); await the result for the ack."""
         topic = self.topics[role]
-        headers = {EVENT_TYPE_HEADER: record.type.value.encode()} if isinstance(record, InvoiceEvent) else None
-        return await topic.send(key=serial.encode("utf-8"), value=self.codec.encode(record, topic.get_topic_name()),
-                                headers=headers)
+        return await topic.send(key=serial.encode("utf-8"), value=self.codec.encode(record, topic.get_topic_name()))
 
     async def dead_letter(self, event: EventT, reason: str, stage: str) -> Awaitable[Any]:
         """Park a record we cannot handle on the DLQ, byte for byte, so its partition keeps flowing."""
@@ -123,7 +116,6 @@ class Pipeline:
         value = self.codec.encode(row)
         self.table.data[key] = value
         delivery = self.table.send_changelog(self.table.partition_for_key(key), key, value)
-        self.guard.written(row.serial)
         self.live.pop(row.serial, None)  # re-inserted last: the dict's order is least recently used first
         if not row.status.terminal:
             self.live[row.serial] = row
@@ -349,9 +341,9 @@ def create_pipeline(settings: Settings, cluster: Cluster) -> Pipeline:
 
     @app.on_partitions_assigned.connect
     async def _note_what_is_inherited(_: Any, assigned: Iterable[Any], **__: Any) -> None:
-        # Transitions written before this process took a partition may have been called by its predecessor.
-        events = pipeline.topics["events"].get_topic_name()
-        taken = [tp for tp in assigned if tp.topic == events]
+        # Calls written before this process took a partition may have been made by its predecessor.
+        calls = pipeline.topics["calls"].get_topic_name()
+        taken = [tp for tp in assigned if tp.topic == calls]
         at = time.time()
         try:
             ends = await app.consumer.highwaters(*taken) if taken else {}

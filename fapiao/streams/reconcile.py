@@ -13,7 +13,7 @@ each agent's progress through its partition (the time of the newest record in a 
 - it owes a provider call (submitting, querying) that was made: its answer may be unread, as long as
   the serial's partition of `fapiao.signals` has unread records and the fold has not finished one sent
   after the issue agent finished the call;
-- it owes a call not yet made: the call may be queued, as long as its partition of `fapiao.events` has
+- it owes a call not yet made: the call may be queued, as long as its partition of `fapiao.calls` has
   unread records and the issue agent has not finished one written after the row.
 
 Under a burst of 100,000 requests these cases turned thousands of queued serials into queries, work
@@ -80,7 +80,7 @@ def waits_its_turn(due: Due, called_at: float | None, unread: Mapping[str, set[i
         return False
     if called_at is not None:
         return behind("signals", called_at)
-    return behind("events", due.owed_call_since)
+    return behind("calls", due.owed_call_since)
 
 
 def unanswered(due: Due, sent: tuple[float, float] | None, moment: float, resend_after_s: float,

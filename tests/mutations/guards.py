@@ -65,6 +65,16 @@ GUARDS: tuple[Guard, ...] = (
         oracle="a recording broker double: which sends were acknowledged when each row was written",
     ),
     Guard(
+        name="fold-marks-rows-late",
+        what="the fold's rows count as being written before any of the batch's transitions is sent, so a call "
+             "read before its row is written waits for it",
+        module="fapiao.streams.invoices",
+        old="    pipeline.guard.writing(list(folded.rows))  # before any send: a call read before its row is written waits\n",
+        new="    pass  # MUTANT: rows are marked only as put_state writes them (after step 1)\n",
+        tests=("tests/unit/streams/test_batch_acks.py::test_the_fold_writes_its_rows_only_after_the_broker_has_every_event_and_result",),
+        oracle="a recording broker double: what the guard holds while the batch's sends are unacknowledged",
+    ),
+    Guard(
         name="intake-commits-unacked",
         what="intake's batch ends (and faust commits it) only once the broker has every signal",
         module="fapiao.streams.intake",

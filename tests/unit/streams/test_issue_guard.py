@@ -125,7 +125,7 @@ async def test_a_query_inherited_with_its_partition_is_made() -> None:
 
 async def test_a_call_waits_until_the_row_that_holds_it_is_durable() -> None:
     worker, provider = a_worker(row_at()), Counting()
-    worker.guard.written("S1")  # the fold wrote the row; the broker has not acknowledged its changelog record
+    worker.guard.writing(["S1"])  # the fold sent the transition; its row is not yet acknowledged
     issuing = asyncio.ensure_future(run(worker, provider, record(worker.codec, transition(), 10, TAKEN_AT + 1)))
     for _ in range(20):
         await asyncio.sleep(0)
@@ -158,7 +158,7 @@ def test_the_guard_on_its_own() -> None:
     assert guard.inherited(0, 4, TAKEN_AT + 1) and guard.inherited(0, 5, TAKEN_AT - 0.5)
     assert not guard.inherited(0, 5, TAKEN_AT + 0.5) and not guard.inherited(0, 5, None)
     assert guard.first("S", 1) and not guard.first("S", 1) and guard.first("S", 2)
-    guard.written("S"), guard.written("S")
+    guard.writing(["S", "S"])
     guard.flushed(["S"])
     assert guard.unflushed == {"S": 1}, "a row written twice is durable once both writes are"
     assert not asyncio.run(guard.until_durable("S", 0.05))
