@@ -17,13 +17,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from dataclasses import replace
 
 from faust.types import EventT, StreamT
 
 from fapiao import clock
 from fapiao.connectors.provider import Outcome, OutcomeKind, Provider, RedProvider
 from fapiao.exceptions import ConfigurationError
-from fapiao.schemas.records import EventType, InvoiceEvent, InvoiceRequest, RedForm, RedOrder, Signal
+from fapiao.schemas.records import EventType, InvoiceEvent, InvoiceRequest, InvoiceState, RedForm, RedOrder, Signal
 from fapiao.streams.metrics import metered
 from fapiao.streams.outcomes import adopt, signal_for
 from fapiao.settings import Settings
@@ -31,7 +32,8 @@ from fapiao.streams.lifecycle import CALLS
 from fapiao.streams.pipeline import ISSUE_WINDOW_S, Pipeline, run_batch
 from fapiao.streams.sellers import SellerGate
 
-__all__ = ["install", "call_provider", "call_all", "check_watchdog", "owed", "issue_batch", "inherited_signal"]
+__all__ = ["install", "call_provider", "call_all", "check_watchdog", "owed", "issue_batch", "inherited_signal",
+           "with_request"]
 
 log = logging.getLogger("fapiao.issue")
 # A whole provider call may take this many HTTP timeouts (a token, then the submit, then a query after a
@@ -143,6 +145,15 @@ def inherited_signal(transition: InvoiceEvent) -> Signal:
     return signal_for(transition.serial, outcome, at=clock.now(), source="issue", attempt=transition.attempt)
 
 
+def with_request(transition: InvoiceEvent, row: InvoiceState | None) -> InvoiceEvent:
+    """The transition with the request its call sends: a red's order carries its own; a blue's is the row's
+    (calls no longer carry it; one written before that still does)."""
+    if transition.request is not None:
+        return transition
+    request = transition.red.request if transition.red is not None else row.request if row is not None else None
+    return replace(transition, request=request)
+
+
 async def owed(pipeline: Pipeline, event: EventT, transition: InvoiceEvent) -> bool | Signal:
     """Whether to call for `transition` now (True), not at all (False), or answer it without a call (a Signal).
 
@@ -182,7 +193,9 @@ async def issue_batch(pipeline: Pipeline, providers: dict[str, Provider], gate: 
         if isinstance(verdict, Signal):
             answered.append(verdict)
         elif verdict:
-            due.append(transition)
+            call = with_request(transition, pipeline.state(transition.serial))
+            if call.request is not None:  # else the row is gone (another worker holds it now): nothing to ask
+                due.append(call)
     signals = await call_all(providers, gate, due, pipeline.settings.issue_batch, call_deadline_s(pipeline.settings))
     # Acknowledged before faust acks the batch: its flush before a commit does not report a send that failed.
     await asyncio.gather(*[await pipeline.send("signals", signal.serial, signal) for signal in [*answered, *signals]])

@@ -10,7 +10,7 @@ for "never issued twice" under crashes; the fault tests show it on real processe
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import SimpleNamespace
 from typing import Any
 
@@ -21,7 +21,7 @@ from fapiao.schemas.codec import Codec
 from fapiao.schemas.records import EventType, InvoiceEvent, InvoiceRequest, InvoiceState, Signal, SignalKind, Status
 from fapiao.settings import load
 from fapiao.streams.guard import CallGuard
-from fapiao.streams.issuing import issue_batch
+from fapiao.streams.issuing import issue_batch, with_request
 from fapiao.streams.sellers import SellerGate
 
 TAKEN_AT = T0.timestamp()
@@ -149,6 +149,24 @@ async def test_each_answer_is_on_the_broker_before_the_batch_ends() -> None:
     worker, provider = a_worker(row_at()), Counting()
     await run(worker, provider, record(worker.codec, transition(), 10, TAKEN_AT + 1))
     assert [(s.serial, s.kind) for s in worker.signals] == [("S1", SignalKind.ACCEPTED)]
+
+
+async def test_a_call_is_made_with_the_request_its_row_holds() -> None:
+    """Calls no longer carry the request (it rode in on `received`): the issue agent reads it from the row."""
+    worker, provider = a_worker(row_at()), Counting()
+    await run(worker, provider, record(worker.codec, replace(transition(), request=None), 10, TAKEN_AT + 1))
+    assert provider.calls == [("submit", "S1")]
+
+
+def test_a_calls_request_is_a_reds_own_order_or_else_its_rows() -> None:
+    row = row_at()
+    bare = replace(transition(), request=None)
+    assert with_request(bare, row).request == row.request
+    assert with_request(bare, None).request is None, "no row: nothing to call with"
+    order = SimpleNamespace(request=build_request("R1"))
+    assert with_request(replace(bare, red=order), row).request == order.request  # type: ignore[arg-type]
+    old = transition()  # written before calls stopped carrying the request
+    assert with_request(old, row) is old
 
 
 def test_the_guard_on_its_own() -> None:
