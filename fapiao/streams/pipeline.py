@@ -33,8 +33,8 @@ from fapiao.streams.metrics import WorkerMetrics
 from fapiao.streams.store import store_url, table_options
 from fapiao.streams.topics import ROLES, TABLE_NAME, topic_name
 
-__all__ = ["Pipeline", "Due", "create_app", "create_pipeline", "run_batch", "PROGRESS_ROLES",
-           "BATCH_RECORDS", "BATCH_WINDOW_S", "ISSUE_WINDOW_S", "RAW_BYTES"]
+__all__ = ["Pipeline", "Due", "create_app", "create_pipeline", "run_batch", "exit_failed", "PROGRESS_ROLES",
+           "BATCH_RECORDS", "BATCH_WINDOW_S", "RAW_BYTES"]
 
 # Decoded rows kept for serials in progress. A cache, not the truth (the table is): bounded, since a
 # burst of 100,000 requests puts 100,000 serials in progress at once, and a decoded row takes about
@@ -73,7 +73,7 @@ class Pipeline:
     index_stale: bool = True
     # decoded rows of serials still in progress (bounded by what is in flight); cleared on rebalance
     live: dict[str, InvoiceState] = field(default_factory=dict)
-    # serial -> when the issue agent finished the batch that made its call; dropped when the fold next
+    # serial -> when the issue agent sent the answer to its call; dropped when the fold next
     # writes the serial's row (answered, or another call owed)
     called: dict[str, float] = field(default_factory=dict)
     # role (signals, calls, callbacks) -> partition -> time of the newest record its agent has finished
@@ -223,11 +223,15 @@ async def run_batch(work: Awaitable[None], stage: str) -> None:
         except Exception:
             break
     if not task.cancelled() and task.exception() is not None:
-        log.critical("%s batch failed; exiting so that it is read again, not committed half done",
-                     stage, exc_info=task.exception())
-        os._exit(70)
+        exit_failed(stage, task.exception())
     if cancelled or task.cancelled():
         raise asyncio.CancelledError
+
+
+def exit_failed(stage: str, error: BaseException | None) -> None:
+    """Exit the worker at once, before faust can commit what failed: a restart reads it again."""
+    log.critical("%s batch failed; exiting so that it is read again, not committed half done", stage, exc_info=error)
+    os._exit(70)
 
 
 def _policy(settings: Settings) -> Policy:
@@ -250,10 +254,8 @@ def _policy(settings: Settings) -> Policy:
 
 FETCH_MAX_WAIT_MS = 20
 # How long an agent gathers records into one batch: faust yields a `take_events` batch on this timer (or
-# when full), so a record waits half of it on average at each hop of an invoice. The issue agent waits
-# longer: each of its batches holds its calls until the slowest answers, so it needs big batches.
+# when full), so a record waits half of it on average at each hop of an invoice.
 BATCH_WINDOW_S = 0.005
-ISSUE_WINDOW_S = 0.02
 BATCH_RECORDS = 500  # the most records intake and the fold take in one batch
 # Raw bytes in and out: faust never decodes, so no key or value can crash an agent before our code sees
 # it; the codec decodes inside each handler, where a failure goes to the DLQ.

@@ -121,6 +121,28 @@ GUARDS: tuple[Guard, ...] = (
         oracle="a provider double that counts its calls, and when",
     ),
     Guard(
+        name="issue-acks-out-of-order",
+        what="a record of fapiao.calls is acknowledged (and so committed) only with every earlier one of its partition",
+        module="fapiao.streams.inorder",
+        old="        queue = self._queues[entry.partition]\n",
+        new="        queue = self._queues[entry.partition]\n"
+            "        queue.remove(entry)\n"
+            "        return [entry.item]  # MUTANT: released when its own work is done, whatever is before it\n",
+        tests=("tests/unit/streams/test_issuing.py::"
+               "test_a_slow_call_holds_back_only_the_acknowledgements_behind_it_in_its_partition",),
+        oracle="the records a recording ack received, and in which order",
+    ),
+    Guard(
+        name="issue-acks-before-the-answer",
+        what="a record of fapiao.calls is acknowledged only once the broker has its answer",
+        module="fapiao.streams.issuing",
+        old="            await (await self.pipeline.send(\"signals\", signal.serial, signal))\n",
+        new="            await self.pipeline.send(\"signals\", signal.serial, signal)  # MUTANT: the broker's ack is not awaited\n",
+        tests=("tests/unit/streams/test_issuing.py::"
+               "test_an_answer_the_broker_refuses_exits_the_worker_and_acknowledges_nothing_behind_it",),
+        oracle="a recording broker double that refuses one signal after taking it, and a recording ack",
+    ),
+    Guard(
         name="recovery-stops-at-the-watermark",
         what="a restarted worker's table is read past the broker's reported high watermark to the changelog's end",
         module="fapiao.streams.recovery",

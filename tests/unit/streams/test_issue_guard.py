@@ -1,6 +1,6 @@
 """The issue agent makes a provider call once per transition, whatever crashes (`fapiao.streams.guard`).
 
-Driven through the real `issue_batch` with a stand-in for the worker's pipeline (rows, the broker) and a
+Driven through the real issue agent (`Issuer`) with a stand-in for the worker's pipeline (rows, the broker) and a
 provider that counts its calls: a copy of a transition is not called again, a submission inherited with a
 partition is reported in doubt without a call, and a call waits until the fold's row for it is durable.
 The property test in test_red_letter_fold.py shows, on a model of this guard, that each of these is needed
@@ -10,93 +10,15 @@ for "never issued twice" under crashes; the fault tests show it on real processe
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from types import SimpleNamespace
-from typing import Any
 
-from streams_support import T0, build_request, build_state
+from issue_support import TAKEN_AT, Counting, a_worker, record, row_at, run, transition
+from streams_support import build_request
 
-from fapiao.connectors.provider import Outcome, OutcomeKind
-from fapiao.schemas.codec import Codec
-from fapiao.schemas.records import EventType, InvoiceEvent, InvoiceRequest, InvoiceState, Signal, SignalKind, Status
-from fapiao.settings import load
+from fapiao.schemas.records import EventType, SignalKind, Status
 from fapiao.streams.guard import CallGuard
-from fapiao.streams.issuing import issue_batch, with_request
-from fapiao.streams.sellers import SellerGate
-
-TAKEN_AT = T0.timestamp()
-
-
-@dataclass
-class Counting:
-    """A provider that answers every call at once and counts them."""
-
-    name: str = "kingdee"
-    calls: list[tuple[str, str]] = field(default_factory=list)
-
-    async def submit(self, request: InvoiceRequest) -> Outcome:
-        self.calls.append(("submit", request.serial))
-        return Outcome(OutcomeKind.ACCEPTED)
-
-    async def query(self, request: InvoiceRequest) -> Outcome:
-        self.calls.append(("query", request.serial))
-        return Outcome(OutcomeKind.PENDING)
-
-    async def aclose(self) -> None:
-        pass
-
-
-@dataclass
-class Worker:
-    """The pipeline as the issue agent sees it: rows, the guard, and a broker that acknowledges at once."""
-
-    rows: dict[str, InvoiceState] = field(default_factory=dict)
-    guard: CallGuard = field(default_factory=CallGuard)
-    signals: list[Signal] = field(default_factory=list)
-    codec: Codec = field(default_factory=Codec)
-    settings: Any = field(default_factory=lambda: load({}))
-    called: dict[str, float] = field(default_factory=dict)
-
-    def state(self, serial: str) -> InvoiceState | None:
-        return self.rows.get(serial)
-
-    async def send(self, role: str, serial: str, record: Signal) -> asyncio.Future[None]:
-        self.signals.append(record)
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        done.set_result(None)
-        return done
-
-    async def dead_letter(self, event: Any, reason: str, stage: str) -> None:
-        raise AssertionError(reason)
-
-    def finished(self, role: str, batch: Any) -> None:
-        pass
-
-
-def transition(serial: str = "S1", seq: int = 4, kind: EventType = EventType.SUBMITTING, attempt: int = 1) -> InvoiceEvent:
-    return InvoiceEvent(serial=serial, seq=seq, type=kind, at=T0, provider="kingdee", attempt=attempt,
-                        request=build_request(serial))
-
-
-def record(codec: Codec, event: InvoiceEvent, offset: int, written_at: float) -> Any:
-    return SimpleNamespace(message=SimpleNamespace(value=codec.encode(event), key=event.serial.encode(), topic="t",
-                                                   partition=0, offset=offset, timestamp=written_at,
-                                                   headers=[("fapiao-event-type", event.type.value.encode())]))
-
-
-def a_worker(*rows: InvoiceState) -> Worker:
-    worker = Worker(rows={row.serial: row for row in rows})
-    worker.guard.took(0, TAKEN_AT, end=10)  # records at offsets below 10, or written before, are inherited
-    return worker
-
-
-def row_at(serial: str = "S1", seq: int = 4, status: Status = Status.SUBMITTING, attempt: int = 1) -> InvoiceState:
-    return build_state(status, serial=serial, seq=seq, attempt=attempt)
-
-
-async def run(worker: Worker, provider: Counting, *events: Any) -> None:
-    gate = SellerGate(probe_after_s=10, rate_per_s=1000, burst=1000)
-    await issue_batch(worker, {"kingdee": provider}, gate, list(events))  # type: ignore[arg-type]
+from fapiao.streams.issuing import with_request
 
 
 async def test_a_copy_of_a_transition_already_called_is_not_called_again() -> None:
