@@ -43,7 +43,7 @@ LIVE_ROWS = 2000
 
 _CALLING = frozenset({Status.SUBMITTING, Status.QUERYING, Status.REVOKING})
 _PARTITIONER = DefaultPartitioner()
-PROGRESS_ROLES = ("signals", "calls", "callbacks")  # whose agents' progress the reconcile timer weighs
+PROGRESS_ROLES = ("signals", "calls")  # whose agents' progress the reconcile timer weighs
 
 log = logging.getLogger("fapiao.streams")
 
@@ -76,7 +76,7 @@ class Pipeline:
     # serial -> when the issue agent sent the answer to its call; dropped when the fold next
     # writes the serial's row (answered, or another call owed)
     called: dict[str, float] = field(default_factory=dict)
-    # role (signals, calls, callbacks) -> partition -> time of the newest record its agent has finished
+    # role (signals, calls) -> partition -> time of the newest record its agent has finished
     read_to: dict[str, dict[int, float]] = field(default_factory=lambda: {role: {} for role in PROGRESS_ROLES})
     # partitions the commit watchdog found stalled; readiness fails while any is
     stalled: list[str] = field(default_factory=list)

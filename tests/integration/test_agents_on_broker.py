@@ -33,7 +33,7 @@ from fapiao.streams.topics import topic_name
 
 pytestmark = pytest.mark.integration
 
-SOURCES = ("requests", "signals", "calls", "callbacks")  # what the worker reads: its work in flight
+SOURCES = ("requests", "signals", "calls")  # what the worker reads: its work in flight
 STALL_S = "3"  # short, so that a watchdog that mistook a busy partition for a stalled one would show it
 
 
