@@ -1,5 +1,5 @@
 """The faust app and what every agent shares: topics, the state table, the codec, and the two ways out
-(a keyed send, and the dead-letter queue).
+(a keyed send, and the dead-letter queue), both through the worker's own producer (`streams/sender.py`).
 
 Topics and the table are declared here, in one place. Values are raw bytes on every topic and the
 codec in `fapiao.schemas` turns them into records, so the wire format is ours (Avro single-object or
@@ -19,7 +19,7 @@ from typing import Any, Awaitable, Iterable, NamedTuple
 
 import faust
 from aiokafka.partitioner import DefaultPartitioner
-from faust.types import EventT
+from faust.types import TP, EventT
 
 from fapiao.connectors.cluster import Cluster
 from fapiao.schemas.codec import Codec
@@ -30,6 +30,7 @@ from fapiao.streams.dlq import dead_letter
 from fapiao.streams.guard import CallGuard
 from fapiao.streams.lifecycle import Policy
 from fapiao.streams.metrics import WorkerMetrics
+from fapiao.streams.sender import Delivery, Sender
 from fapiao.streams.store import store_url, table_options
 from fapiao.streams.topics import ROLES, TABLE_NAME, topic_name
 
@@ -67,6 +68,7 @@ class Pipeline:
     topics: dict[str, faust.TopicT]
     table: faust.Table
     policy: Policy
+    sender: Sender
     # serial -> when the reconcile timer should look at it again; rebuilt from the table on recovery
     due: dict[str, Due] = field(default_factory=dict)
     # set when rows arrive by recovery: the reconcile timer then rebuilds its index from the table
@@ -84,19 +86,24 @@ class Pipeline:
     # which provider calls the issue agent may make: rows durable, calls made, partitions inherited
     guard: CallGuard = field(default_factory=CallGuard)
 
-    async def send(self, role: str, serial: str, record: Any) -> Awaitable[Any]:
+    async def send(self, role: str, serial: str, record: Any) -> Delivery:
         """Send a record keyed by serial (murmur2 puts it beside the serial's row); await the result for the ack."""
-        topic = self.topics[role]
-        return await topic.send(key=serial.encode("utf-8"), value=self.codec.encode(record, topic.get_topic_name()))
+        topic = self.topics[role].get_topic_name()
+        return self._send(topic, serial.encode("utf-8"), self.codec.encode(record, topic))
 
-    async def dead_letter(self, event: EventT, reason: str, stage: str) -> Awaitable[Any]:
-        """Park a record we cannot handle on the DLQ, byte for byte, so its partition keeps flowing."""
+    async def dead_letter(self, event: EventT, reason: str, stage: str) -> Delivery:
+        """Park a record we cannot handle on the DLQ, byte for byte, so its partition keeps flowing; await the
+        result for the ack."""
         message = event.message
         log.warning("dead letter from %s[%s]@%s (%s): %s", message.topic, message.partition, message.offset,
                     stage, reason[:300], extra={"serial": _serial_of(message.key)})
-        return await self.topics["dlq"].send(key=message.key, value=dead_letter(
+        return self._send(self.topics["dlq"].get_topic_name(), message.key, dead_letter(
             topic=message.topic, partition=message.partition, offset=message.offset,
             key=message.key, value=message.value, reason=reason, stage=stage))
+
+    def _send(self, topic: str, key: bytes | None, value: bytes, partition: int | None = None) -> Delivery:
+        self.metrics.records_out.inc(topic)
+        return self.sender.send(topic, key or b"", value, partition)
 
     def state(self, serial: str) -> InvoiceState | None:
         """The serial's row: from the cache of live rows, else decoded from the table."""
@@ -105,17 +112,20 @@ class Pipeline:
         raw = self.table.get(serial.encode("utf-8"))
         return self.codec.decode(raw, InvoiceState) if raw else None
 
-    def put_state(self, row: InvoiceState) -> Awaitable[Any]:
+    def put_state(self, row: InvoiceState) -> Delivery:
         """Write a row to the table and its changelog; keep it decoded while it is still live. Return the
         changelog record's delivery: the row is durable once the broker has acknowledged it.
 
-        What the table's own `__setitem__` does (store the value, send it to the changelog, partitioned by
-        the producer as `use_partitioner` says), but keeping the delivery, which faust drops.
+        What the table's own `__setitem__` does (store the value, send it to the changelog partition of the key,
+        note the offset in a table on disk once the broker has it), but through the worker's producer and
+        keeping the delivery, which faust drops.
         """
         key = row.serial.encode("utf-8")
         value = self.codec.encode(row)
         self.table.data[key] = value
-        delivery = self.table.send_changelog(self.table.partition_for_key(key), key, value)
+        changelog = self.table.changelog_topic.get_topic_name()
+        delivery = self._send(changelog, key, value, self.partition_of(row.serial))
+        delivery.add_done_callback(self._persisted)
         self.live.pop(row.serial, None)  # re-inserted last: the dict's order is least recently used first
         if not row.status.terminal:
             self.live[row.serial] = row
@@ -124,6 +134,13 @@ class Pipeline:
         self.called.pop(row.serial, None)  # the row moved on (answered, or a new call owed): that call is done
         self.track_row(row, written_at=time.time())
         return delivery
+
+    def _persisted(self, delivery: Delivery) -> None:
+        """A changelog record is on the broker: a table on disk notes how far its partition's changelog is
+        held, so that a restart reads only what came after (faust's `_on_changelog_sent` does the same)."""
+        if not delivery.cancelled() and delivery.exception() is None:
+            partition, offset = delivery.result()
+            self.table.data.set_persisted_offset(TP(self.table.changelog_topic.get_topic_name(), partition), offset)
 
     def track_row(self, state: InvoiceState, written_at: float = 0.0) -> None:
         """Keep the reconcile timer's index and the in-doubt count in step with a serial's new state
@@ -333,7 +350,7 @@ def create_pipeline(settings: Settings, cluster: Cluster) -> Pipeline:
                       store=store_url(settings.table_store), options=table_options(settings.table_store),
                       help="serial -> InvoiceState (Avro): the fold of the serial's events")
     pipeline = Pipeline(app=app, settings=settings, codec=codec_for(settings.schema_registry_url), topics=topics,
-                        table=table, policy=_policy(settings))
+                        table=table, policy=_policy(settings), sender=Sender(cluster))
     app.sensors.add(_CountRecords(pipeline.metrics))
 
     @app.on_partitions_revoked.connect

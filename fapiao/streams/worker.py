@@ -75,7 +75,9 @@ def run(settings: Settings, cluster: Cluster, loglevel: str = "info") -> None:
     try:
         _Worker(pipeline.app, loglevel=loglevel, quiet=True, logging_config=config).execute_from_commandline()
     except SystemExit as stopped:
-        if not stopped.code:  # faust stopped and flushed its producer: the changelog has every row on disk
+        # faust stopped, and every batch ended only once the broker had its rows: the changelog has every row
+        # on disk, unless the producer still holds one
+        if not stopped.code and pipeline.sender.close() == 0:
             store.mark_closed(tabledir)
         raise
     finally:
