@@ -135,6 +135,7 @@ def _run_once(settings: Settings, workdir: Path, count: int, provider: str, rate
         per_invoice = (_records_moved(stack.web_urls[0]) - moved_before) / done
         rss = tree_peak_rss_mb(worker_pid)
         pending = len(watcher.pending)
+        issued_twice = stack.duplicates_issued()
         watcher.close()
         size = int(statistics.mean(len(value) for _, value in requests))
         if ceilings:
@@ -147,7 +148,9 @@ def _run_once(settings: Settings, workdir: Path, count: int, provider: str, rate
                "p99_ms": round(_percentile(latencies, 0.99), 1), "records_per_invoice": round(per_invoice, 1),
                # every process of the worker, supervisor included, over the invoices answered
                "worker_cpu_s": round(cpu, 1), "cpu_ms_per_invoice": round(1000 * cpu / done, 2),
-               "worker_rss_mb": round(rss, 1), "pending": pending, "warmup": warmup}
+               "worker_rss_mb": round(rss, 1), "pending": pending, "warmup": warmup,
+               # serials a sandbox issued more than once: 0 whatever the faults, or the pipeline is wrong
+               "issued_twice": issued_twice}
     if ceilings:
         figures |= {
             "ceiling_per_s": round(ceiling, 1), "ratio": round(per_s / ceiling, 3) if ceiling else None,
