@@ -26,6 +26,7 @@ import asyncio
 from faust.types import EventT, StreamT
 
 from fapiao.schemas.records import Signal
+from fapiao.streams.erp import parsed
 from fapiao.streams.fold import fold
 from fapiao.streams.lifecycle import Validator
 from fapiao.streams.pipeline import BATCH_RECORDS, BATCH_WINDOW_S, Pipeline, run_batch
@@ -40,7 +41,7 @@ async def fold_batch(pipeline: Pipeline, batch: list[EventT], validate: Validato
     sent = []
     for event in batch:
         try:
-            signals.append(pipeline.codec.decode(event.message.value or b"", Signal))
+            signals.append(parsed(pipeline.codec, pipeline.codec.decode(event.message.value or b"", Signal)))
             read.append(event)
         except Exception as exc:  # a poison record must not stop the partition
             sent.append(await pipeline.dead_letter(event, f"{type(exc).__name__}: {exc}", stage="fold"))
