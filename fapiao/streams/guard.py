@@ -42,7 +42,8 @@ class CallGuard:
     # -- the fold's side ------------------------------------------------------------------------------
 
     def written(self, serial: str) -> None:
-        """The fold wrote the serial's row; its changelog record is on its way."""
+        """The fold's batch will write the serial's row (it counts from before the batch sends anything) and
+        its changelog record; until `flushed`, the row is not durable."""
         self.unflushed[serial] = self.unflushed.get(serial, 0) + 1
 
     def flushed(self, serials: list[str]) -> None:

@@ -45,6 +45,10 @@ async def fold_batch(pipeline: Pipeline, batch: list[EventT], validate: Validato
     folded = fold(signals, pipeline.state, pipeline.policy, validate)
     for index, reason in folded.refused:
         await pipeline.dead_letter(read[index], reason, stage="fold")
+    # Before anything is sent: the issue agent may read a transition as soon as the broker has it, and must
+    # then wait for its row, not take the row it finds (not yet written) for one that lost it.
+    for serial in folded.rows:
+        pipeline.guard.written(serial)
     sent = [await pipeline.send(out.role, out.serial, out.record) for out in folded.sends]
     for result in folded.results:
         pipeline.metrics.result(result)

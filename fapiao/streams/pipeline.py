@@ -123,7 +123,6 @@ class Pipeline:
         value = self.codec.encode(row)
         self.table.data[key] = value
         delivery = self.table.send_changelog(self.table.partition_for_key(key), key, value)
-        self.guard.written(row.serial)
         self.live.pop(row.serial, None)  # re-inserted last: the dict's order is least recently used first
         if not row.status.terminal:
             self.live[row.serial] = row
