@@ -16,11 +16,13 @@ from pathlib import Path
 from fapiao.supervisor import die_with_parent
 
 INDEX = int(Path(os.environ["FAPIAO_DATA_DIR"]).name.removeprefix("member-"))
+METRICS = ('# TYPE fake_records_total counter\nfake_records_total{topic="requests"} 1\n'
+           '# TYPE fake_lag gauge\nfake_lag 2\n')
 
 
 class Routes(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
-        routes = {"/metrics": (200, 'fake_records_total{topic="requests"} 1\nfake_lag 2\n'),
+        routes = {"/metrics": (200, METRICS),
                   "/readyz": (200, json.dumps({"ready": True, "stalled": []})),
                   f"/invoices/S-{INDEX}": (200, json.dumps({"serial": f"S-{INDEX}", "member": INDEX}))}
         status, body = routes.get(self.path, (404, "{}"))
