@@ -89,13 +89,13 @@ def create_app(index: Index, token: str, reading: Reading = lambda: "") -> web.A
         name = request.match_info["serial"]
         view = index.serial_view(name, clock.now())
         main = pages.serial_main(view) if view is not None else pages.missing_main(name)
-        return main_or_page(request, f"{name} · fapiao console", main, request.path)
+        return main_or_page(request, f"{name} · fapiao console", main, pages.serial_path(name))
 
     async def search(request: web.Request) -> web.Response:
         query = str((await request.post()).get("q", ""))[:200]
         found = index.search(query)
         if len(found) == 1:
-            raise web.HTTPSeeOther(f"/serials/{found[0].serial}")
+            raise web.HTTPSeeOther(pages.serial_path(found[0].serial))
         return _html(pages.page("search · fapiao console", pages.search_main(query, found)))
 
     async def login_form(_: web.Request) -> web.Response:

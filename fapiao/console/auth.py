@@ -16,7 +16,7 @@ __all__ = ["COOKIE", "SESSION_S", "Guard", "safe_next"]
 
 COOKIE = "fapiao_console"
 SESSION_S = 12 * 3600
-_NEXT = re.compile(r"/(?!/)[A-Za-z0-9_\-./]*")
+_NEXT = re.compile(r"/(?!/)(?:[A-Za-z0-9_\-./]|%[0-9A-Fa-f]{2})*")  # a serial's page quotes what it must
 
 
 def safe_next(path: str | None) -> str:

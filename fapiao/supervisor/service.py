@@ -22,6 +22,7 @@ import signal
 import time
 from pathlib import Path
 from typing import Any, Sequence
+from urllib.parse import quote
 
 import httpx
 from aiohttp import web
@@ -152,7 +153,8 @@ class Supervisor:
 
     async def invoice(self, serial: str) -> httpx.Response | None:
         """The member that holds `serial` answers 200; the others 404."""
-        return next((a for a in await self.ask_all(f"/invoices/{serial}") if a and a.status_code == 200), None)
+        path = f"/invoices/{quote(serial, safe='')}"  # one path segment, whatever the serial holds
+        return next((a for a in await self.ask_all(path) if a and a.status_code == 200), None)
 
 
 def _parsed(text: str) -> Families | None:

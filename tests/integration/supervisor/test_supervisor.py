@@ -12,12 +12,14 @@ import sys
 import time
 from pathlib import Path
 from typing import Any, Callable, Iterator
+from urllib.parse import quote
 
 import httpx
 import pytest
 
 from fapiao.bench.process import alive
 from fapiao.connectors.broker import free_port
+from fake_member import ODD
 
 Started = tuple[subprocess.Popen[bytes], str, Path]
 
@@ -72,6 +74,8 @@ def test_one_scrape_adds_up_every_member_and_a_serial_is_found_on_its_member(
     assert "fapiao_worker_processes 3" in text and "fapiao_worker_processes_scraped 3" in text
     assert httpx.get(f"{url}/invoices/S-2").json() == {"serial": "S-2", "member": 2}
     assert httpx.get(f"{url}/invoices/S-9").status_code == 404
+    odd = f"{ODD}-1"  # asked of every member as one quoted path segment, and found on its own
+    assert httpx.get(f"{url}/invoices/{quote(odd, safe='')}").json() == {"serial": odd, "member": 1}
     assert len({m["port"] for m in members(url)} | {int(url.rsplit(":", 1)[1])}) == 4
 
 
