@@ -7,7 +7,7 @@ import re
 from datetime import timedelta
 from html import escape
 from html.parser import HTMLParser
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Awaitable, Callable
 from urllib.parse import quote
 
 import pytest
@@ -38,13 +38,25 @@ def index() -> Index:
 
 
 @pytest.fixture
-async def client(index: Index) -> AsyncIterator[TestClient[Any, Any]]:
-    server = TestServer(create_app(index, TOKEN, lambda: "reading"), host="127.0.0.1")
-    await server.start_server(**SERVER_OPTIONS)
-    client: TestClient[Any, Any] = TestClient(server)
-    await client.start_server()
-    yield client
-    await client.close()
+async def client_factory(index: Index) -> AsyncIterator[Callable[..., Awaitable[TestClient[Any, Any]]]]:
+    """`await client_factory(**options)`: a client of the console over `index`, made with those options."""
+    made: list[TestClient[Any, Any]] = []
+
+    async def make(**options: Any) -> TestClient[Any, Any]:
+        server = TestServer(create_app(index, TOKEN, lambda: "reading", **options), host="127.0.0.1")
+        await server.start_server(**SERVER_OPTIONS)
+        made.append(TestClient(server))
+        await made[-1].start_server()
+        return made[-1]
+
+    yield make
+    for client in made:
+        await client.close()
+
+
+@pytest.fixture
+async def client(client_factory: Callable[..., Awaitable[TestClient[Any, Any]]]) -> TestClient[Any, Any]:
+    return await client_factory()
 
 
 def assert_secured(headers: Any) -> None:
@@ -104,6 +116,16 @@ async def test_login_sets_a_strict_httponly_cookie_and_the_cookie_opens_pages(
     out = await client.post("/logout", allow_redirects=False)
     assert out.status == 303
     assert (await client.get("/serials/B1", allow_redirects=False)).status == 401
+
+
+@pytest.mark.parametrize(("secure_cookie", "secure"), [(None, False), (True, True), (False, False)])
+async def test_the_session_cookie_is_secure_as_configured_else_as_the_request_came(
+        client_factory: Callable[..., Awaitable[TestClient[Any, Any]]], secure_cookie: bool | None,
+        secure: bool) -> None:
+    """Over plain HTTP here, as a console behind a TLS-terminating proxy sees every request."""
+    client = await client_factory(secure_cookie=secure_cookie)
+    response = await client.post("/login", data={"token": TOKEN}, allow_redirects=False)
+    assert response.status == 303 and ("; Secure" in response.headers["Set-Cookie"]) is secure
 
 
 async def test_search_is_a_post_and_one_match_goes_to_its_page(client: TestClient[Any, Any]) -> None:
