@@ -271,6 +271,13 @@ def test_red_query_statuses(data: Any, kind: OutcomeKind) -> None:
     assert red_mapping.red_query_outcome(data).kind is kind
 
 
+def test_a_red_whose_form_ended_is_failed_and_still_names_its_form() -> None:
+    ended = {**RED_ANSWER, "invoiceStatus": "4", "invoiceNum": "", "redConfirmBillStatus": "05",
+             "issueErrorMessage": "开票失败, 当前红字发票确认单状态为：作废（销方录入购方否认）"}
+    outcome = red_mapping.red_query_outcome(ended)
+    assert outcome.kind is OutcomeKind.FAILED and outcome.form is not None and outcome.form.status == "05"
+
+
 # Any red order: the wire carries it negative, summing to the order's totals.
 
 CENT = D("0.01")
