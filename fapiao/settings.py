@@ -75,7 +75,8 @@ KEYS: tuple[Key, ...] = (
     Key("FAPIAO_TABLE_STORE", "rocksdb", "where the worker keeps its state table: rocksdb (on disk under FAPIAO_DATA_DIR) or memory"),
     Key("FAPIAO_CONSOLE_HOST", "127.0.0.1", "the operator's console listen address (it shows personal data: keep it on loopback or behind TLS)"),
     Key("FAPIAO_CONSOLE_PORT", "8782", "the operator's console port"),
-    Key("FAPIAO_CONSOLE_TOKEN", None, "token the console asks for (Authorization: Bearer, or its login form); unset: `fapiao console` refuses to start, `fapiao up` makes one", secret=True),
+    Key("FAPIAO_CONSOLE_TOKEN", None, "token the console asks for (Authorization: Bearer, or its login form), at least 16 characters; unset: `fapiao console` refuses to start, `fapiao up` makes one", secret=True),
+    Key("FAPIAO_CONSOLE_SECURE_COOKIE", "auto", "whether the console's session cookie is Secure: auto (when the request came over HTTPS), on (behind a TLS-terminating proxy, which the console sees as HTTP) or off"),
     Key("FAPIAO_ISSUE_BATCH", "200", "most provider calls the issue agent keeps in flight at once"),
     Key("FAPIAO_PROVIDER_TIMEOUT_S", "10", "provider HTTP timeout; past it a submit is in doubt"),
     Key("FAPIAO_IN_DOUBT_GRACE_S", "5", "wait before querying a serial left in doubt"),
@@ -84,7 +85,7 @@ KEYS: tuple[Key, ...] = (
     Key("FAPIAO_RETRY_CAP_S", "60", "largest retry delay"),
     Key("FAPIAO_MAX_ATTEMPTS", "8", "submissions before a retryable error becomes a failed result"),
     Key("FAPIAO_WAIT_CAP_S", "600", "longest a repeated wait grows (a paused seller's probe, an in-doubt query, a recheck)"),
-    Key("FAPIAO_RED_FORM_POLL_S", "60", "first wait before asking again about a red-letter form awaiting the counterparty (doubles up to FAPIAO_WAIT_CAP_S)"),
+    Key("FAPIAO_RED_FORM_POLL_S", "60", "first wait before asking again about a red-letter form awaiting the counterparty (doubles up to `FAPIAO_WAIT_CAP_S`)"),
     Key("FAPIAO_RED_FORM_DEADLINE_S", "259200", "life of a red-letter form awaiting the counterparty when the provider gives no entry time (the bureau's 72 h)"),
     Key("FAPIAO_SELLER_RATE_PER_S", "100", "most provider calls per second for one seller tax ID (per worker)"),
     Key("FAPIAO_SELLER_BURST", "200", "calls one seller may make at once before the rate applies"),
@@ -95,6 +96,7 @@ KEYS: tuple[Key, ...] = (
 )
 
 _BY_NAME = {key.name: key for key in KEYS}
+_SWITCH: dict[str, bool | None] = {"AUTO": None, "ON": True, "OFF": False}
 
 
 @dataclass(frozen=True)
@@ -172,6 +174,7 @@ class Settings:
     log_format: str = "text"
     kafka_connect_timeout_s: float = 30.0
     table_store: str = "rocksdb"
+    console_secure_cookie: bool | None = None  # None: as the request is (auto)
 
 
 def _merged(env: Mapping[str, str]) -> dict[str, str]:
@@ -311,4 +314,5 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         log_format=choice("FAPIAO_LOG_FORMAT", ("TEXT", "JSON")).lower(),
         kafka_connect_timeout_s=float(number("FAPIAO_KAFKA_CONNECT_TIMEOUT_S", float)),
         table_store=choice("FAPIAO_TABLE_STORE", ("ROCKSDB", "MEMORY")).lower(),
+        console_secure_cookie=_SWITCH[choice("FAPIAO_CONSOLE_SECURE_COOKIE", tuple(_SWITCH))],
     )

@@ -17,16 +17,17 @@ from fapiao.commands._common import cluster_or_exit, configure_logging, settings
 def command(host: str | None, port: int | None) -> None:
     """Serve the console: search, a serial's page, the overview. Needs FAPIAO_CONSOLE_TOKEN."""
     from fapiao.console import SERVER_OPTIONS, Feed, Index, create_app
+    from fapiao.console.auth import token_refusal
     from fapiao.schemas.registry import codec_for
 
     settings = settings_or_exit()
-    if not settings.console_token:
-        raise click.ClickException("FAPIAO_CONSOLE_TOKEN is not set (nor its _FILE): the console shows personal "
-                                   "data and serves nobody without a token")
+    token = settings.console_token or ""
+    if refusal := token_refusal(token):
+        raise click.ClickException(refusal)
     configure_logging(settings)
     index = Index()
     feed = Feed(cluster_or_exit(settings), settings.topic_prefix, codec_for(settings.schema_registry_url), index)
-    app = create_app(index, settings.console_token, feed.describe)
+    app = create_app(index, token, feed.describe, secure_cookie=settings.console_secure_cookie)
 
     async def reading(_: web.Application) -> AsyncIterator[None]:
         task = asyncio.create_task(feed.run())

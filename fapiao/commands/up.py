@@ -37,7 +37,11 @@ kcat 1.7 (librdkafka 2.0.2, ApiVersions). See docs/operations.md. Ctrl-C stops."
 @with_sandbox_options()
 def command(workdir: Path | None, processes: int, **sandbox_options: Any) -> None:
     """Run the whole system on this machine until Ctrl-C (or SIGTERM)."""
+    from fapiao.console.auth import token_refusal
+
     settings = settings_or_exit()
+    if settings.console_token and (refusal := token_refusal(settings.console_token)):
+        raise click.ClickException(refusal)  # before anything starts: its console would refuse it
     console = Console()
     workdir = workdir or Path(tempfile.mkdtemp(prefix="fapiao-up-"))
     (workdir / "logs").mkdir(parents=True, exist_ok=True)

@@ -14,8 +14,11 @@ into signals; nothing here raises for a business answer):
     ├── DUPLICATE     the provider already has this serial: query and adopt, never resend
     └── NOT_FOUND     query answer: no such serial at the provider
 
-For a red-letter invoice's 红字确认单, an answer that describes the form (applied, queried, revoked) is
-ACCEPTED with `form` set to what the provider said; the form's status (01..10) says the rest.
+For a red-letter invoice, any outcome may carry `form`: its 红字确认单 as the provider described it,
+whose status (the bureau's `RED_FORM_STATUSES`) says the rest. A form answer (applied, queried,
+revoked, answered) is ACCEPTED with it; FAILED outcomes carry it too: a refused revoke or answer
+(with the form as it stands after), a query of a red that failed because its form ended, and a red's
+callback.
 
 Misconfiguration (wrong app id, secret, account) is not an outcome: it raises
 `ProviderConfigurationError` at start, outside this tree.
@@ -108,7 +111,8 @@ class RedProvider(Provider, Protocol):
         ...
 
     async def revoke_red_form(self, order: RedOrder, form: RedForm) -> Outcome:
-        """Withdraw a form still awaiting the counterparty: ACCEPTED with `form` as it stands after."""
+        """Withdraw a form still awaiting the counterparty: ACCEPTED with `form` as it stands after, or
+        FAILED with the refusal and `form` as it stands (confirmed or ended first)."""
         ...
 
     async def answer_red_form(self, form: RedForm, seller_tax_id: str, confirm: bool) -> Outcome:

@@ -53,7 +53,10 @@ def _html(text: str, status: int = 200) -> web.Response:
     return web.Response(text=text, status=status, content_type="text/html", charset="utf-8")
 
 
-def create_app(index: Index, token: str, reading: Reading = lambda: "") -> web.Application:
+def create_app(index: Index, token: str, reading: Reading = lambda: "", *,
+               secure_cookie: bool | None = None) -> web.Application:
+    """The console over `index`; its session cookie is Secure when `secure_cookie` says, or (None) when
+    the request came over HTTPS, which a console behind a TLS-terminating proxy cannot tell."""
     guard = Guard(token)
     static = _static()
 
@@ -89,13 +92,13 @@ def create_app(index: Index, token: str, reading: Reading = lambda: "") -> web.A
         name = request.match_info["serial"]
         view = index.serial_view(name, clock.now())
         main = pages.serial_main(view) if view is not None else pages.missing_main(name)
-        return main_or_page(request, f"{name} · fapiao console", main, request.path)
+        return main_or_page(request, f"{name} · fapiao console", main, pages.serial_path(name))
 
     async def search(request: web.Request) -> web.Response:
         query = str((await request.post()).get("q", ""))[:200]
         found = index.search(query)
         if len(found) == 1:
-            raise web.HTTPSeeOther(f"/serials/{found[0].serial}")
+            raise web.HTTPSeeOther(pages.serial_path(found[0].serial))
         return _html(pages.page("search · fapiao console", pages.search_main(query, found)))
 
     async def login_form(_: web.Request) -> web.Response:
@@ -108,7 +111,8 @@ def create_app(index: Index, token: str, reading: Reading = lambda: "") -> web.A
             return _html(pages.login_page(failed=True), 401)
         going = web.HTTPSeeOther(safe_next(str(form.get("next", "/"))))
         going.set_cookie(COOKIE, guard.session(time.time()), max_age=SESSION_S, path="/", httponly=True,
-                         samesite="Strict", secure=request.secure)
+                         samesite="Strict",
+                         secure=request.secure if secure_cookie is None else secure_cookie)
         raise going
 
     async def logout(_: web.Request) -> web.Response:

@@ -12,16 +12,29 @@ import hmac
 import re
 from typing import Mapping
 
-__all__ = ["COOKIE", "SESSION_S", "Guard", "safe_next"]
+__all__ = ["COOKIE", "SESSION_S", "MIN_TOKEN_CHARS", "Guard", "safe_next", "token_refusal"]
 
 COOKIE = "fapiao_console"
 SESSION_S = 12 * 3600
-_NEXT = re.compile(r"/(?!/)[A-Za-z0-9_\-./]*")
+MIN_TOKEN_CHARS = 16  # the token guards personal data: one short enough to guess guards nothing
+_NEXT = re.compile(r"/(?!/)(?:[A-Za-z0-9_\-./]|%[0-9A-Fa-f]{2})*")  # a serial's page quotes what it must
 
 
 def safe_next(path: str | None) -> str:
     """Where to go after logging in: a path on this console, never another site."""
     return path if path and _NEXT.fullmatch(path) else "/"
+
+
+def token_refusal(token: str) -> str | None:
+    """Why the console will not serve behind `token` ("": none set), in one line that never shows it; None
+    when it will."""
+    if not token:
+        return ("FAPIAO_CONSOLE_TOKEN is not set (nor its _FILE): the console shows personal data and serves "
+                "nobody without a token")
+    if len(token) < MIN_TOKEN_CHARS:
+        return (f"FAPIAO_CONSOLE_TOKEN is shorter than {MIN_TOKEN_CHARS} characters: the console shows personal "
+                "data; give it a longer token (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(24))'`)")
+    return None
 
 
 class Guard:

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from html import escape
 from typing import Any, Iterable, Sequence
+from urllib.parse import quote
 
 from fapiao.audit.charts import bar_chart, bucket_of, bucket_width
 from fapiao.audit.model import DlqFact
@@ -19,7 +20,8 @@ from fapiao.console.index import Found, Overview, PausedSeller, SerialView, Wait
 from fapiao.schemas.convert import tidy, to_json
 from fapiao.schemas.records import RedForm, RedLine
 
-__all__ = ["page", "login_page", "overview_main", "serial_main", "search_main", "missing_main", "FRAGMENT_HEADER"]
+__all__ = ["page", "login_page", "overview_main", "serial_main", "search_main", "missing_main", "serial_path",
+           "FRAGMENT_HEADER"]
 
 FRAGMENT_HEADER = "X-Console-Fragment"  # the refresh asks for `<main>`'s content only
 _BYTES_SHOWN = 4096
@@ -211,8 +213,14 @@ class _Html(str):
     """Markup already escaped, put into a cell as it is."""
 
 
+def serial_path(serial: str) -> str:
+    """The path of a serial's page. A serial is whatever the ERP sent (a rejected one may hold `?`, `/`, `%`
+    or a line break), so it is one quoted path segment."""
+    return f"/serials/{quote(serial, safe='')}"
+
+
 def _serial(serial: str) -> _Html:
-    return _Html(f'<a href="/serials/{escape(serial)}">{escape(serial)}</a>')
+    return _Html(f'<a href="{escape(serial_path(serial))}">{escape(serial)}</a>')
 
 
 def _cell(value: Any) -> str:

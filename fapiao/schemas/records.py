@@ -33,6 +33,7 @@ __all__ = [
     "PROVIDERS",
     "RequestKind",
     "RED_REASONS",
+    "RED_FORM_STATUSES",
     "RedForm",
     "RedLine",
     "RedOrder",
@@ -100,6 +101,25 @@ class RequestKind(StrEnum):
 # The tax bureau's red reasons (红冲原因). Providers number them differently: each connector maps them.
 RED_REASONS = {"01": ("开票有误", "issued in error"), "02": ("销货退回", "goods returned"),
                "03": ("服务中止", "service stopped"), "04": ("销售折让", "sales allowance")}
+
+# The tax bureau's 红字确认单 statuses, named in Chinese as its refusals quote them ("当前红字发票确认单状态为：…")
+# and in English. One table for the fold and every connector; what a status means for a red (issue it,
+# wait, give up) each decides in its own module, and a test holds every decision to this table.
+# 11 is listed by one bureau front end only (../shared/red-letter.md); a provider's own statuses
+# (Nuonuo's 15 申请中, 16 申请失败) are not the bureau's and are not here.
+RED_FORM_STATUSES = {
+    "01": ("无需确认", "needs no confirmation"),
+    "02": ("销方录入待购方确认", "raised by the seller, awaiting the buyer"),
+    "03": ("购方录入待销方确认", "raised by the buyer, awaiting the seller"),
+    "04": ("购销双方已确认", "confirmed by both sides"),
+    "05": ("作废（销方录入购方否认）", "void: the buyer refused"),
+    "06": ("作废（购方录入销方否认）", "void: the seller refused"),
+    "07": ("作废（超72小时未确认）", "void: not confirmed within 72 hours"),
+    "08": ("作废（发起方已撤销）", "void: revoked by whoever raised it"),
+    "09": ("作废（确认后撤销）", "void: revoked after confirmation"),
+    "10": ("作废（异常凭证）", "void: abnormal voucher"),
+    "11": ("作废（纳税人状态异常阻断）", "void: taxpayer status blocked"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +191,7 @@ class RedForm:
 
     number: str | None = None  # 红字确认单编号 (Kingdee redInfoBillNo)
     uuid: str | None = None  # the bureau's id of the form (Kingdee govRedConfirmBillUuid)
-    status: str | None = None  # the bureau's 01..10 (see `fapiao.streams.redletter.forms`)
+    status: str | None = None  # a key of RED_FORM_STATUSES, or a provider's own (see `fapiao.streams.redletter.forms`)
     entered_at: datetime | None = None  # when the form was raised
     deadline: datetime | None = None  # unanswered by then, it lapses (07); None when nobody must answer
 

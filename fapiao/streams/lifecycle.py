@@ -208,8 +208,12 @@ _ASKING = (Status.QUERYING, Status.REVOKING)  # a failed ask tells nothing: in d
 def _on_answer(state: InvoiceState, signal: Signal, policy: Policy, out: _Builder) -> None:
     """A provider's answer (to a submit, a query, or by callback) for a live serial."""
     kind, status = signal.kind, state.status
+    # A refused revoke comes with the form as it stands: the refusal is the revoke's, not the red's. Unless
+    # the form has ended, the red goes on as its form does (below: the red_cancel is told no, the form asked).
+    refused_revoke = kind is SignalKind.FAILED and status is Status.REVOKING and (
+        signal.form is None or forms.phase_of(signal.form.status) is not Phase.ENDED)
     if state.red is not None and signal.form is not None and signal.source != CALLBACK_HINT and kind in (
-            SignalKind.FORM, SignalKind.ACCEPTED, SignalKind.PENDING, SignalKind.FAILED):
+            SignalKind.FORM, SignalKind.ACCEPTED, SignalKind.PENDING, SignalKind.FAILED) and not refused_revoke:
         _on_form(state, signal, policy, out)
     elif signal.source == CALLBACK_HINT:
         # Unsigned callbacks can be forged: confirm with a query before believing them. A red is queried
@@ -220,7 +224,7 @@ def _on_answer(state: InvoiceState, signal: Signal, policy: Policy, out: _Builde
         # A red's provider may have issued it when the form was confirmed: what it says of the form, keep.
         form = _merged(state.form, signal.form) if state.red is not None and signal.form is not None else None
         out.add(EventType.ISSUED, invoice=signal.invoice, code=signal.code, message=signal.message, form=form)
-    elif kind is SignalKind.FAILED and status is Status.REVOKING:
+    elif refused_revoke:
         # The provider would not revoke (the counterparty answered first, say): the red goes on as its form
         # does, and the red_cancel is told no.
         _refuse_pending_cancel(state, f"{signal.code or ''} {signal.message or ''}".strip(), out)

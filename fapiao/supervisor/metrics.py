@@ -9,6 +9,17 @@ moment a series was created, which `prometheus_client` writes) take the earliest
 
 It reads what any registry writes (ours, `prometheus_client`'s, one with timestamps or labels in
 another order), so it does not care which one the processes use.
+
+A member that dies and starts again counts from zero, and a sum that went down would read to
+Prometheus as a counter reset (`increase()` over it overcounts). So the supervisor keeps, per member,
+what it has `Counted`: the counting samples (`# TYPE` counter, histogram and summary `_bucket`, `_sum`,
+`_count`) of its processes that died, as last scraped, and of its current one. `carry` adds those into
+each scrape of the member, and stands in for the member with them while it does not answer. Gauges
+are never carried: a dead process holds no partitions. What a process counted after its last scrape
+is lost with it; the sum still never goes down.
+
+    counted[i], share = carry(counted[i], member.restarts, parse(text))   # or None: it did not answer
+    render(total([*shares, parse(own_text)]))
 """
 
 from __future__ import annotations
@@ -16,9 +27,9 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Callable, Iterable
 
-__all__ = ["Sample", "ParseError", "parse", "add_up"]
+__all__ = ["Sample", "ParseError", "Families", "Counted", "parse", "carry", "total", "render", "add_up"]
 
 Labels = tuple[tuple[str, str], ...]
 _NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
@@ -37,6 +48,9 @@ class _Family:
 
     metadata: list[str] = field(default_factory=list)
     samples: dict[tuple[str, Labels], Sample] = field(default_factory=dict)
+
+
+Families = dict[str, _Family]  # a scrape: families by name, in the order first seen
 
 
 class ParseError(ValueError):
@@ -97,9 +111,9 @@ def _family_of(name: str, families: dict[str, _Family]) -> str:
     return name
 
 
-def parse(text: str) -> dict[str, _Family]:
+def parse(text: str) -> Families:
     """One process's text as families (keyed by the name in `# TYPE`), in the order they appear."""
-    families: dict[str, _Family] = {}
+    families: Families = {}
     for line in text.splitlines():
         line = line.strip()
         if not line:
@@ -122,6 +136,77 @@ def _combine(a: Sample, b: Sample) -> Sample:
     return Sample(a.name, a.labels, value)
 
 
+def _later(a: Sample, b: Sample) -> Sample:
+    """Two readings of one process's counting sample: the later is the larger, whichever came back first."""
+    return a if a.value >= b.value else b
+
+
+def total(scrapes: Iterable[Families], how: Callable[[Sample, Sample], Sample] = _combine) -> Families:
+    """Every scrape's samples added up (by `how`), as new families: `# HELP`/`# TYPE` from the first that has them."""
+    into: Families = {}
+    for scrape in scrapes:
+        for name, family in scrape.items():
+            found = into.setdefault(name, _Family())
+            found.metadata = found.metadata or list(family.metadata)
+            for key, sample in family.samples.items():
+                previous = found.samples.get(key)
+                found.samples[key] = sample if previous is None else how(previous, sample)
+    return into
+
+
+# -- carrying a member's counts across its restarts ------------------------------------------------
+
+_COUNTING = {"counter": ("", "_total"), "histogram": ("_bucket", "_sum", "_count"), "summary": ("_sum", "_count")}
+
+
+def _type(name: str, family: _Family) -> str | None:
+    for line in family.metadata:
+        words = line.split()
+        if words[1:3] == ["TYPE", name] and len(words) > 3:
+            return words[3]
+    return None
+
+
+def _split(scrape: Families) -> tuple[Families, Families]:
+    """A scrape's counting samples (of counters, histograms and summaries), and the scrape without them."""
+    counting: Families = {}
+    others: Families = {}
+    for name, family in scrape.items():
+        names = {name + suffix for suffix in _COUNTING.get(_type(name, family) or "", ())}
+        others[name] = _Family(list(family.metadata), {k: s for k, s in family.samples.items() if s.name not in names})
+        if names:
+            counting[name] = _Family(list(family.metadata), {k: s for k, s in family.samples.items() if s.name in names})
+    return counting, others
+
+
+@dataclass(frozen=True)
+class Counted:
+    """What one member has counted: `gone`, in its processes that died (each as last scraped); `last`, in
+    its process number `process` (the member's restarts when it started), as last scraped."""
+
+    process: int = -1
+    gone: Families = field(default_factory=dict)
+    last: Families = field(default_factory=dict)
+
+
+def carry(counted: Counted, process: int, scrape: Families | None) -> tuple[Counted, Families]:
+    """What a member has counted after a scrape of its process number `process` (None: it did not
+    answer), and its share of the sum.
+
+    The share is the scrape with every counting sample raised by what the member's dead processes had
+    counted, and those samples alone while it does not answer. A scrape of a process older than one
+    already seen (two scrapes crossing a restart) is not read, and within one process the larger of
+    two readings wins: the share never goes down.
+    """
+    if process < counted.process:
+        scrape = None
+    elif process > counted.process:  # the processes up to now have died: what they counted is gone
+        counted = Counted(process, total([counted.gone, counted.last]))
+    counting, others = _split(scrape or {})
+    counted = Counted(counted.process, counted.gone, total([counted.last, counting], how=_later))
+    return counted, total([others, counted.gone, counted.last])
+
+
 def _number(value: float) -> str:
     if math.isnan(value):
         return "NaN"
@@ -139,16 +224,13 @@ def _render(sample: Sample) -> str:
     return f"{sample.name}{{{labels}}} {_number(sample.value)}" if labels else f"{sample.name} {_number(sample.value)}"
 
 
-def add_up(texts: Iterable[str]) -> str:
-    """The sum of every text's samples, as one text: `# HELP`/`# TYPE` from the first text that has them."""
-    total: dict[str, _Family] = {}
-    for text in texts:
-        for name, family in parse(text).items():
-            into = total.setdefault(name, _Family())
-            into.metadata = into.metadata or family.metadata
-            for key, sample in family.samples.items():
-                previous = into.samples.get(key)
-                into.samples[key] = sample if previous is None else _combine(previous, sample)
-    lines = [line for family in total.values()
+def render(families: Families) -> str:
+    """Families as Prometheus text: each family's `# HELP` and `# TYPE`, then its samples."""
+    lines = [line for family in families.values()
              for line in [*family.metadata, *(_render(s) for s in family.samples.values())]]
     return "\n".join(lines) + "\n" if lines else ""
+
+
+def add_up(texts: Iterable[str]) -> str:
+    """The sum of every text's samples, as one text: `# HELP`/`# TYPE` from the first text that has them."""
+    return render(total(parse(text) for text in texts))

@@ -3,7 +3,8 @@ one HTTP front on `FAPIAO_WEB_PORT` for all of them.
 
     /healthz            200 while the supervisor runs, with each member's index, pid, port and restarts
     /readyz             200 when the group is ready (`policy.group_ready`), else 503
-    /metrics            every member's /metrics added up (`metrics.add_up`), plus the supervisor's own
+    /metrics            every member's /metrics added up, each with what its dead processes had counted
+                        (`metrics.carry`), plus the supervisor's own
     /invoices/{serial}  the answer of the member that holds the serial (404 when none does)
 
 It decides nothing itself (`policy` does): it notices a member's exit, starts it again after the
@@ -21,13 +22,14 @@ import signal
 import time
 from pathlib import Path
 from typing import Any, Sequence
+from urllib.parse import quote
 
 import httpx
 from aiohttp import web
 
 from fapiao.settings import SHUTDOWN_DEADLINE_S, Settings
 from fapiao.supervisor.members import Member
-from fapiao.supervisor.metrics import ParseError, add_up, parse
+from fapiao.supervisor.metrics import Counted, Families, ParseError, carry, parse, render, total
 from fapiao.supervisor.policy import Backoff, Readiness, group_ready, plan_restart
 
 __all__ = ["supervise", "Supervisor"]
@@ -46,6 +48,7 @@ class Supervisor:
         self.backoff = backoff
         self.shutdown_deadline_s = shutdown_deadline_s
         self.members = [Member(i, member_argv, Path(settings.data_dir) / f"member-{i}") for i in range(processes)]
+        self.counted = [Counted() for _ in self.members]  # per member, what `/metrics` carries across restarts
         self.stopping = asyncio.Event()
         self.client = httpx.AsyncClient(timeout=_SCRAPE_TIMEOUT_S)
 
@@ -111,17 +114,26 @@ class Supervisor:
         return list(await asyncio.gather(*(self._ask(member, path) for member in self.members)))
 
     async def metrics(self) -> str:
-        texts = [answer.text for answer in await self.ask_all("/metrics")
-                 if answer and answer.status_code == 200 and _parses(answer.text)]
+        async def scrape(member: Member) -> tuple[int, Families | None]:
+            process = member.restarts  # the process asked: read with its URL, no restart in between
+            answer = await self._ask(member, "/metrics")
+            return process, _parsed(answer.text) if answer and answer.status_code == 200 else None
+
+        scrapes = await asyncio.gather(*(scrape(member) for member in self.members))
+        shares = []
+        for member, (process, families) in zip(self.members, scrapes):
+            self.counted[member.index], share = carry(self.counted[member.index], process, families)
+            shares.append(share)
         own = [
             "# HELP fapiao_worker_processes Worker processes this supervisor runs.",
             "# TYPE fapiao_worker_processes gauge", f"fapiao_worker_processes {len(self.members)}",
             "# HELP fapiao_worker_processes_scraped Worker processes whose /metrics are in this scrape.",
-            "# TYPE fapiao_worker_processes_scraped gauge", f"fapiao_worker_processes_scraped {len(texts)}",
+            "# TYPE fapiao_worker_processes_scraped gauge",
+            f"fapiao_worker_processes_scraped {sum(families is not None for _, families in scrapes)}",
             "# HELP fapiao_worker_restarts_total Worker processes started again after they died.",
             "# TYPE fapiao_worker_restarts_total counter",
             f"fapiao_worker_restarts_total {sum(m.restarts for m in self.members)}"]
-        return add_up([*texts, "\n".join(own)])
+        return render(total([*shares, parse("\n".join(own))]))
 
     async def readiness(self) -> bool:
         def answer(response: httpx.Response | None) -> Readiness | None:
@@ -141,16 +153,16 @@ class Supervisor:
 
     async def invoice(self, serial: str) -> httpx.Response | None:
         """The member that holds `serial` answers 200; the others 404."""
-        return next((a for a in await self.ask_all(f"/invoices/{serial}") if a and a.status_code == 200), None)
+        path = f"/invoices/{quote(serial, safe='')}"  # one path segment, whatever the serial holds
+        return next((a for a in await self.ask_all(path) if a and a.status_code == 200), None)
 
 
-def _parses(text: str) -> bool:
+def _parsed(text: str) -> Families | None:
     try:
-        parse(text)
-        return True
+        return parse(text)
     except ParseError as exc:
         log.error("a member's /metrics is not Prometheus text; left out of the sum: %s", exc)
-        return False
+        return None
 
 
 def _routes(supervisor: Supervisor) -> web.Application:

@@ -36,6 +36,15 @@ def test_every_configuration_key_is_in_the_configuration_table() -> None:
     assert table - {key.name for key in KEYS} == set(), "docs/configuration.md documents keys the code does not read"
 
 
+def test_the_configuration_table_gives_each_keys_default_and_meaning_as_the_code_does() -> None:
+    rows = {cells[0].strip("`"): cells[1:] for line in CONFIGURATION.splitlines() if line.startswith("| `FAPIAO_")
+            for cells in [[cell.strip() for cell in line.strip().strip("|").split(" | ")]]}
+    for key in KEYS:
+        default, meaning = rows[key.name]
+        assert default == ("(unset)" if key.default is None else f"`{key.default}`"), key.name
+        assert meaning == key.meaning + " (secret)" * key.secret, key.name
+
+
 def test_every_fapiao_name_in_the_code_is_a_declared_key() -> None:
     declared = {key.name for key in KEYS}
     used = {name for path in SOURCE.rglob("*.py") for name in re.findall(r"FAPIAO_[A-Z0-9_]+[A-Z0-9]",

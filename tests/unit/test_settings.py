@@ -169,6 +169,17 @@ def test_an_unknown_sign_type_is_an_error_naming_the_key(written: str) -> None:
         load({"FAPIAO_YIPIAOYUN_SIGN_TYPE": written})
 
 
+@pytest.mark.parametrize(("written", "read"), [(None, None), ("auto", None), ("ON", True), ("on", True), ("off", False)])
+def test_the_consoles_secure_cookie_is_auto_on_or_off(written: str | None, read: bool | None) -> None:
+    assert load({"FAPIAO_CONSOLE_SECURE_COOKIE": written} if written else {}).console_secure_cookie is read
+
+
+@pytest.mark.parametrize("written", ["yes", "true", "1", "secure"])
+def test_a_secure_cookie_switch_that_is_not_one_names_the_key(written: str) -> None:
+    with pytest.raises(ConfigurationError, match="FAPIAO_CONSOLE_SECURE_COOKIE=.*AUTO, ON, OFF"):
+        load({"FAPIAO_CONSOLE_SECURE_COOKIE": written})
+
+
 def test_secrets_are_not_in_the_settings_repr() -> None:
     """'Secrets are read like any key but never printed': a logged or displayed Settings must not leak them."""
     secrets: dict[str, Any] = {k.name: f"s3cret-{i}-value" for i, k in enumerate(KEYS) if k.secret}

@@ -20,8 +20,8 @@
   - submit_red: ALLE.INVOICE.RED (2.1.04) under the red's serial, classified as `submit`; 10127 is
     DUPLICATE, and the caller queries (query_red) and adopts, as for a blue.
   - query_red: ALLE.INVOICE.QUERY by the red's serial with the blue's seller, read as `query`.
-  A red order that cannot be written on this wire (not a 数电 type, no seller) is FAILED (RETRYABLE for
-  a query) with code `red_order`, and nothing is sent.
+- A request or red order this wire cannot carry (a red of a tax-device type, no seller, a form without
+  its number) is FAILED (RETRYABLE for a query) with code `unsendable`, and nothing is sent.
 - The access_token travels in the `access_token` header only, so it never appears in a logged URL.
 Classification lives in `errors`, mappings in `mapping` and `red_mapping`, tokens in `auth`.
 """
@@ -51,7 +51,7 @@ __all__ = ["KingdeeProvider", "from_settings"]
 log = logging.getLogger(__name__)
 
 _NOT_FOUND = ("不存在", "未查询到", "未找到")
-_UNSENDABLE = "red_order"  # the order cannot be written on this wire: nothing was sent
+_UNSENDABLE = "unsendable"  # what was asked cannot be written on this wire: nothing was sent
 # Hundreds of submits in flight per worker share one pool.
 # Keep every connection of a batch alive for the next one: reopening hundreds each batch cost CPU at both ends.
 _LIMITS = httpx.Limits(max_connections=400, max_keepalive_connections=400, keepalive_expiry=30)
@@ -142,7 +142,7 @@ class KingdeeProvider:
         """One business call: the `data` that `build` makes, sent, and the answer's `data` as `read` makes it
         (without `read`: a change the provider took, ACCEPTED; its result follows by callback or query).
 
-        A `build` that cannot (ValueError: only a red order can) sends nothing. A query that failed is no
+        A `build` that cannot write its `data` (ValueError) sends nothing. A query that failed is no
         answer about the serial or form: NOT_FOUND when the message says so, else RETRYABLE, never FAILED.
         """
         try:

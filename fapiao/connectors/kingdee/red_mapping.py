@@ -22,12 +22,12 @@ from typing import Any, Mapping
 from fapiao.connectors.kingdee.mapping import DIGITAL_TYPES, compact, first_text, query_item, query_outcome
 from fapiao.connectors.kingdee.red_protocol import (
     APPLY_REASONS, CONFIRM_TYPE, ENTER_IDENTITY_OURS, ENTER_IDENTITY_THEIRS, ENTRY_ZONE, FORM_DEADLINE,
-    FORM_STATUSES, LINE_PROPERTY, RED_REASONS, REFUSE_TYPE, REVOKE_TYPE, Apply, Form, FormAction, FormQuery,
+    FORM_STAGES, LINE_PROPERTY, RED_REASONS, REFUSE_TYPE, REVOKE_TYPE, Apply, Form, FormAction, FormQuery,
     FormStage, Line, Red,
 )
 from fapiao.connectors.provider import Outcome, OutcomeKind
 from fapiao.schemas.records import Line as RequestLine
-from fapiao.schemas.records import Party, RedForm, RedLine, RedOrder
+from fapiao.schemas.records import RED_FORM_STATUSES, Party, RedForm, RedLine, RedOrder
 
 __all__ = ["seller_tax_id", "apply_data", "red_data", "form_query_data", "revoke_data", "answer_data",
            "entry_time", "deadline", "form_of", "form_outcome", "apply_outcome", "form_query_outcome",
@@ -160,12 +160,11 @@ def _status(value: Any) -> str | None:
 
 
 def deadline(status: str | None, entered: datetime | None) -> datetime | None:
-    """When an unanswered form lapses: 72 h after entry, unless nobody must answer it (01, 04, 05..10).
+    """When an unanswered form lapses: 72 h after entry, unless nobody must answer it (01, 04, 05..11).
 
     A status we do not know keeps its deadline: the safe side is a form that can still lapse.
     """
-    known = FORM_STATUSES.get(status or "")
-    if entered is None or known is not None and known[1] is not FormStage.AWAITING:
+    if entered is None or FORM_STAGES.get(status or "", FormStage.AWAITING) is not FormStage.AWAITING:
         return None
     return entered + FORM_DEADLINE
 
@@ -181,8 +180,8 @@ def form_of(item: Mapping[str, Any]) -> RedForm | None:
 
 def form_outcome(form: RedForm) -> Outcome:
     """ACCEPTED with the form, coded by its status and named as the bureau names it."""
-    known = FORM_STATUSES.get(form.status or "")
-    return Outcome(OutcomeKind.ACCEPTED, code=form.status, message=known[0] if known else None, form=form)
+    zh, _ = RED_FORM_STATUSES.get(form.status or "", (None, None))
+    return Outcome(OutcomeKind.ACCEPTED, code=form.status, message=zh, form=form)
 
 
 def _readable(form: RedForm | None) -> bool:

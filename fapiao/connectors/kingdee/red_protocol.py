@@ -14,7 +14,7 @@ __all__ = [
     "APPLY", "FORM_QUERY", "REVOKE", "ANSWER", "RED", "RED_CALLBACK",
     "APPLY_REASONS", "RED_REASONS", "LINE_PROPERTY", "ENTER_IDENTITY_OURS", "ENTER_IDENTITY_THEIRS",
     "REVOKE_TYPE", "CONFIRM_TYPE", "REFUSE_TYPE",
-    "FormStage", "FORM_STATUSES", "FORM_DEADLINE", "ENTRY_ZONE",
+    "FormStage", "FORM_STAGES", "FORM_DEADLINE", "ENTRY_ZONE",
     "Form", "Line", "Apply", "FormQuery", "FormAction", "Red",
     "FACE_CHECK_CODE", "FACE_CHECK", "NO_REMAINING", "WHOLE_ONLY", "FORM_NOT_ISSUABLE",
 ]
@@ -46,21 +46,14 @@ class FormStage(StrEnum):
 
     ISSUABLE = "issuable"  # the red may be issued: nobody must confirm (01), or both confirmed (04)
     AWAITING = "awaiting"  # the counterparty must answer before the deadline (02, 03)
-    VOID = "void"  # refused, lapsed, revoked or blocked: nothing is ever issued for it (05..10)
+    VOID = "void"  # refused, lapsed, revoked or blocked: nothing is ever issued for it (05..11)
 
 
-# The bureau's 红字确认单 statuses (`redConfirmBillStatus`), with the names its refusals quote.
-FORM_STATUSES: dict[str, tuple[str, FormStage]] = {
-    "01": ("无需确认", FormStage.ISSUABLE),
-    "02": ("销方录入待购方确认", FormStage.AWAITING),
-    "03": ("购方录入待销方确认", FormStage.AWAITING),
-    "04": ("购销双方已确认", FormStage.ISSUABLE),
-    "05": ("作废（销方录入购方否认）", FormStage.VOID),
-    "06": ("作废（购方录入销方否认）", FormStage.VOID),
-    "07": ("作废（超72小时未确认）", FormStage.VOID),
-    "08": ("作废（发起方已撤销）", FormStage.VOID),
-    "09": ("作废（确认后撤销）", FormStage.VOID),
-    "10": ("作废（异常凭证）", FormStage.VOID),
+# What each of the bureau's 红字确认单 statuses (`redConfirmBillStatus`; their names are RED_FORM_STATUSES
+# in fapiao.schemas.records) means here. A status not in it is none of the bureau's.
+FORM_STAGES: dict[str, FormStage] = {
+    "01": FormStage.ISSUABLE, "02": FormStage.AWAITING, "03": FormStage.AWAITING, "04": FormStage.ISSUABLE,
+    **{status: FormStage.VOID for status in ("05", "06", "07", "08", "09", "10", "11")},
 }
 
 # A form that awaits an answer lapses (07) this long after it was entered (the bureau's rule).

@@ -23,6 +23,7 @@ from fapiao.streams.validation.registry import error
 __all__ = ["Grant", "Refusal", "claim"]
 
 _ZERO = Decimal(0)
+_PRICE = Decimal("0.00000001")  # a unit price's places on the wire
 
 
 @dataclass(frozen=True)
@@ -188,9 +189,15 @@ def _order(blue: InvoiceState, red: InvoiceRequest, wanted: list[RedLine], left:
 
 
 def _red_line(described: tuple[Line, RedLine], take: RedLine, allowance: bool) -> Line:
-    """The blue's line, negated to what the red takes (an allowance carries no quantity or price)."""
+    """The blue's line, negated to what the red takes (an allowance carries no quantity or price).
+
+    A discounted line and its discount are taken back as one line, so its price is what was paid for each
+    unit after the discount: the line's own price would not match its merged amount.
+    """
     line, whole = described
-    price = None if allowance or not whole.quantity else line.unit_price
+    merged = whole.amount != line.amount
+    price = None if allowance or not whole.quantity else \
+        (whole.amount / whole.quantity).quantize(_PRICE) if merged else line.unit_price
     return Line(name=line.name, tax_code=line.tax_code, tax_rate=line.tax_rate, amount=-take.amount,
                 tax_amount=-take.tax_amount, quantity=None if allowance or take.quantity is None else -take.quantity,
                 unit_price=price, unit=line.unit, specification=line.specification, kind="normal",

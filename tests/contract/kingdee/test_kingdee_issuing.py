@@ -5,17 +5,18 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from decimal import Decimal
-from typing import Any, Callable, Iterable
+import re
+from typing import Callable
 
 import httpx
 import pytest
 
 from fapiao.connectors.kingdee import KingdeeCallbacks, KingdeeProvider
-from fapiao.connectors.kingdee.mapping import BILL_TYPES
+from fapiao.connectors.kingdee.protocol import BILL_QUERY
 from fapiao.connectors.provider import OutcomeKind
 from fapiao.schemas.records import INVOICE_TYPES
 
-from kingdee_support import Receiver, Sandbox, new_request, settled
+from kingdee_support import OpenApi, Receiver, Sandbox, new_request, settled
 
 ProviderFactory = Callable[..., KingdeeProvider]
 @pytest.fixture(scope="module")
@@ -40,16 +41,7 @@ async def test_accepted_then_pending_then_issued(sandbox: Sandbox, provider_fact
     assert sandbox.stats()["issued_per_serial"][request.serial] == 1
 
 
-# BILL.PUSH types are queried with BILL.INVOICE.QUERY (connectors/kingdee/queries.py), which the sandbox does
-# not answer yet: it is being rewritten beside this change, and learns the query after both are merged.
-NEEDS_BILL_QUERY = pytest.mark.xfail(strict=False, reason="the Kingdee sandbox does not answer BILL.INVOICE.QUERY yet")
-
-
-def with_bill_query(invoice_types: Iterable[str]) -> list[Any]:
-    return [pytest.param(t, marks=NEEDS_BILL_QUERY) if t in BILL_TYPES else t for t in invoice_types]
-
-
-@pytest.mark.parametrize("invoice_type", with_bill_query(INVOICE_TYPES))
+@pytest.mark.parametrize("invoice_type", INVOICE_TYPES)
 async def test_every_invoice_type_is_issued(sandbox: Sandbox, provider_factory: ProviderFactory,
                                            invoice_type: str) -> None:
     provider = provider_factory(sandbox)
@@ -81,11 +73,43 @@ async def test_bad_totals_are_a_blocking_failure(sandbox: Sandbox, provider_fact
     assert (await provider.query(request)).kind is OutcomeKind.NOT_FOUND
 
 
-async def test_unknown_serial_is_not_found(sandbox: Sandbox, provider_factory: ProviderFactory) -> None:
-    assert (await provider_factory(sandbox).query(new_request())).kind is OutcomeKind.NOT_FOUND
+@pytest.mark.parametrize("invoice_type", ["digital_normal", "electronic_normal"])  # ALLE.* and BILL.* queries
+async def test_unknown_serial_is_not_found(sandbox: Sandbox, provider_factory: ProviderFactory,
+                                           invoice_type: str) -> None:
+    assert (await provider_factory(sandbox).query(new_request(invoice_type))).kind is OutcomeKind.NOT_FOUND
 
 
-@pytest.mark.parametrize("invoice_type", with_bill_query(["digital_special", "electronic_normal"]))
+async def test_a_bill_is_listed_without_invoices_until_one_is_issued(sandbox: Sandbox,
+                                                                     provider_factory: ProviderFactory) -> None:
+    """BILL.INVOICE.QUERY as sent on the wire: `[]` for a bill the seller does not have, the bill with an empty
+    invoiceList while 开票中 (the client reads it as pending, never as a serial to submit again), then its invoice."""
+    provider, api = provider_factory(sandbox), OpenApi(sandbox)
+    request = new_request("special")
+    asked = {"sellerTaxpayerId": request.seller.tax_id, "serialNo": request.serial}
+    counted = sandbox.stats()["requests"]
+    try:
+        assert await api.ok(BILL_QUERY, asked) == []
+        assert (await provider.submit(request)).kind is OutcomeKind.ACCEPTED
+        assert await api.ok(BILL_QUERY, asked) == [{"billNo": request.serial, "invoiceList": []}]
+        assert (await provider.query(request)).kind is OutcomeKind.PENDING
+        outcome = await settled(provider, request)
+        [bill] = await api.ok(BILL_QUERY, asked)
+        assert await api.ok(BILL_QUERY, {**asked, "sellerTaxpayerId": "91110000000000000X"}) == []
+    finally:
+        await api.aclose()
+    [item] = bill["invoiceList"]
+    assert outcome.kind is OutcomeKind.ISSUED and outcome.invoice is not None
+    assert (bill["billNo"], item["billNo"], item["invoiceStatus"]) == (request.serial, request.serial, "0")
+    assert (item["invoiceNum"], item["invoiceCode"]) == (outcome.invoice.number, outcome.invoice.code)
+    assert (item["totalAmount"], item["totalTaxAmount"]) == (request.total_amount, request.total_tax)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", item["invoiceDate"])
+    now = sandbox.stats()["requests"]
+    delta = {kind: now.get(f"{BILL_QUERY}:{kind}", 0) - counted.get(f"{BILL_QUERY}:{kind}", 0)
+             for kind in ("found", "not_found")}
+    assert delta["not_found"] == 2 and delta["found"] >= 4
+
+
+@pytest.mark.parametrize("invoice_type", ["digital_special", "electronic_normal"])
 async def test_callback_is_delivered_and_parsed(sandbox: Sandbox, receiver: Receiver,
                                                 provider_factory: ProviderFactory, invoice_type: str) -> None:
     provider = provider_factory(sandbox)

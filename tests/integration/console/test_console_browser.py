@@ -20,6 +20,7 @@ if not (CHROMIUM and CHROMEDRIVER):
     pytest.skip("needs Debian's chromium and chromium-driver (.ci/run installs them: "
                 "apt-get install -y chromium chromium-driver)", allow_module_level=True)
 webdriver = pytest.importorskip("selenium.webdriver", reason="needs selenium (pip install -e '.[dev]')")
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
@@ -52,16 +53,22 @@ def signed_in(browser: Any, demo: Demo) -> Any:
     assert "issued" not in browser.page_source and "kingdee" not in browser.page_source
     browser.find_element(By.NAME, "token").send_keys(TOKEN)
     browser.find_element(By.CSS_SELECTOR, "form.login button").click()
-    until(browser, lambda: browser.current_url.endswith(f"/serials/{demo.blue}"), "back on the serial's page")
+    # The address changes when the navigation starts; the page is there once its heading names the serial.
+    until(browser, lambda: browser.current_url.endswith(f"/serials/{demo.blue}") and demo.blue in heading(browser),
+          "back on the serial's page")
     return browser
 
 
 def until(browser: Any, check: Callable[[], bool], what: str, timeout_s: float = 30) -> None:
-    WebDriverWait(browser, timeout_s, poll_frequency=0.2).until(lambda _: check(), message=what)
+    # A page that navigates away between finding an element and reading it leaves the element stale: look again.
+    WebDriverWait(browser, timeout_s, poll_frequency=0.2,
+                  ignored_exceptions=(StaleElementReferenceException,)).until(lambda _: check(), message=what)
 
 
 def heading(browser: Any) -> str:
-    return str(browser.find_element(By.TAG_NAME, "h1").text)
+    """The page's heading, or "" while the page has none yet."""
+    found = browser.find_elements(By.TAG_NAME, "h1")
+    return str(found[0].text) if found else ""
 
 
 def test_login_lands_on_the_serial_with_its_status_and_a_strict_httponly_cookie(signed_in: Any, demo: Demo) -> None:
@@ -91,8 +98,9 @@ def test_search_by_erp_order_number_goes_to_the_serial(signed_in: Any, demo: Dem
     box = signed_in.find_element(By.NAME, "q")
     box.send_keys(str(demo.requests[3]["erp_order_no"]))
     box.submit()
-    until(signed_in, lambda: signed_in.current_url.endswith(f"/serials/{serial}"), "the serial's page")
-    assert serial in heading(signed_in) and "erp_order_no" not in signed_in.current_url
+    until(signed_in, lambda: signed_in.current_url.endswith(f"/serials/{serial}") and serial in heading(signed_in),
+          "the serial's page")
+    assert "erp_order_no" not in signed_in.current_url
 
 
 def test_the_overview_has_the_chart_the_waiting_form_and_keeps_itself_current(signed_in: Any, demo: Demo) -> None:

@@ -5,18 +5,21 @@ with a supervisor killed outright. The same with real workers on a broker is in 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any, Callable, Iterator
+from urllib.parse import quote
 
 import httpx
 import pytest
 
 from fapiao.bench.process import alive
 from fapiao.connectors.broker import free_port
+from fake_member import ODD
 
 Started = tuple[subprocess.Popen[bytes], str, Path]
 
@@ -71,6 +74,8 @@ def test_one_scrape_adds_up_every_member_and_a_serial_is_found_on_its_member(
     assert "fapiao_worker_processes 3" in text and "fapiao_worker_processes_scraped 3" in text
     assert httpx.get(f"{url}/invoices/S-2").json() == {"serial": "S-2", "member": 2}
     assert httpx.get(f"{url}/invoices/S-9").status_code == 404
+    odd = f"{ODD}-1"  # asked of every member as one quoted path segment, and found on its own
+    assert httpx.get(f"{url}/invoices/{quote(odd, safe='')}").json() == {"serial": odd, "member": 1}
     assert len({m["port"] for m in members(url)} | {int(url.rsplit(":", 1)[1])}) == 4
 
 
@@ -84,6 +89,25 @@ def test_a_member_killed_is_started_again_with_a_log_line_saying_which_and_why(
     assert f"member 1 (pid {victim}) killed by SIGKILL after" in log.read_text()
     until(lambda: "fapiao_worker_restarts_total 1" in httpx.get(f"{url}/metrics").text)
     assert process.poll() is None
+
+
+def test_a_members_counts_outlive_its_process_in_the_sum(supervisor: Callable[..., Started]) -> None:
+    """Each fake process counts one record: killed and started again, member 1 has counted two, and no
+    scrape in between reads less than before (Prometheus would take it for a counter reset)."""
+    _, url, _ = supervisor(2)
+
+    def records() -> float:
+        found = re.search(r'^fake_records_total\{topic="requests"\} (\S+)$', httpx.get(f"{url}/metrics").text, re.M)
+        assert found, "no fake_records_total in the sum"
+        return float(found[1])
+
+    assert records() == 2
+    victim = members(url)[1]["pid"]
+    os.kill(victim, signal.SIGKILL)
+    read = [records()]
+    until(lambda: read.append(records()) or read[-1] == 3)
+    assert sorted(read) == read and read[0] >= 2, read
+    assert "fake_lag 4" in httpx.get(f"{url}/metrics").text.splitlines()  # gauges: the live processes' alone
 
 
 def test_sigterm_stops_every_member_and_kills_one_that_ignores_it_after_the_deadline(

@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 import re
 from datetime import timedelta
+from html import escape
 from html.parser import HTMLParser
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Awaitable, Callable
+from urllib.parse import quote
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from yarl import URL
 
 from console_support import T0, dead, fill
 from fapiao import clock
@@ -20,25 +23,40 @@ from fapiao.samples import BUYER_COMPANY
 TOKEN = "a-long-console-token-for-tests"
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
 PAGES = ("/", "/serials/B1", "/serials/NOPE", "/static/../serials/B1", "/anything")
+# Serials an ERP may send that are no URL path segment: each is rejected, and still gets its own page.
+ODD = ("a?b", "../x", "%", "a\r\nb", "c/d#e", "发票 1")
 
 
 @pytest.fixture
 def index() -> Index:
     # The app asks the real clock: a form raised an hour ago has 71 hours left.
     blue, red = red_letter(lifecycle("B1", T0), "R1", clock.now() - timedelta(hours=1))
-    index = fill(Index(), blue, red, lifecycle("X1", T0, valid=False), lifecycle("B2", T0))
+    index = fill(Index(), blue, red, lifecycle("X1", T0, valid=False), lifecycle("B2", T0),
+                 *(lifecycle(serial, T0, valid=False) for serial in ODD))
     index.add("dlq", dead(None, b"<script>alert(1)</script>", reason="not JSON: <b>"))
     return index
 
 
 @pytest.fixture
-async def client(index: Index) -> AsyncIterator[TestClient[Any, Any]]:
-    server = TestServer(create_app(index, TOKEN, lambda: "reading"), host="127.0.0.1")
-    await server.start_server(**SERVER_OPTIONS)
-    client: TestClient[Any, Any] = TestClient(server)
-    await client.start_server()
-    yield client
-    await client.close()
+async def client_factory(index: Index) -> AsyncIterator[Callable[..., Awaitable[TestClient[Any, Any]]]]:
+    """`await client_factory(**options)`: a client of the console over `index`, made with those options."""
+    made: list[TestClient[Any, Any]] = []
+
+    async def make(**options: Any) -> TestClient[Any, Any]:
+        server = TestServer(create_app(index, TOKEN, lambda: "reading", **options), host="127.0.0.1")
+        await server.start_server(**SERVER_OPTIONS)
+        made.append(TestClient(server))
+        await made[-1].start_server()
+        return made[-1]
+
+    yield make
+    for client in made:
+        await client.close()
+
+
+@pytest.fixture
+async def client(client_factory: Callable[..., Awaitable[TestClient[Any, Any]]]) -> TestClient[Any, Any]:
+    return await client_factory()
 
 
 def assert_secured(headers: Any) -> None:
@@ -100,6 +118,16 @@ async def test_login_sets_a_strict_httponly_cookie_and_the_cookie_opens_pages(
     assert (await client.get("/serials/B1", allow_redirects=False)).status == 401
 
 
+@pytest.mark.parametrize(("secure_cookie", "secure"), [(None, False), (True, True), (False, False)])
+async def test_the_session_cookie_is_secure_as_configured_else_as_the_request_came(
+        client_factory: Callable[..., Awaitable[TestClient[Any, Any]]], secure_cookie: bool | None,
+        secure: bool) -> None:
+    """Over plain HTTP here, as a console behind a TLS-terminating proxy sees every request."""
+    client = await client_factory(secure_cookie=secure_cookie)
+    response = await client.post("/login", data={"token": TOKEN}, allow_redirects=False)
+    assert response.status == 303 and ("; Secure" in response.headers["Set-Cookie"]) is secure
+
+
 async def test_search_is_a_post_and_one_match_goes_to_its_page(client: TestClient[Any, Any]) -> None:
     one = await client.post("/search", data={"q": "SO-B2"}, headers=BEARER, allow_redirects=False)
     assert one.status == 303 and one.headers["Location"] == "/serials/B2"
@@ -108,6 +136,20 @@ async def test_search_is_a_post_and_one_match_goes_to_its_page(client: TestClien
     assert many.status == 200 and "/serials/B1" in body and "/serials/B2" in body
     none = await client.post("/search", data={"q": "<i>NOPE</i>"}, headers=BEARER)
     assert "0 serial(s)" in await none.text() and "<i>NOPE" not in await none.text()
+
+
+@pytest.mark.parametrize("serial", ODD)
+async def test_an_odd_serial_is_found_opened_refreshed_and_returned_to_by_its_quoted_path(
+        client: TestClient[Any, Any], serial: str) -> None:
+    path = f"/serials/{quote(serial, safe='')}"
+    found = await client.post("/search", data={"q": serial}, headers=BEARER, allow_redirects=False)
+    assert found.status == 303 and found.headers["Location"] == path
+    page = await client.get(URL(path, encoded=True), headers=BEARER)
+    body = await page.text()
+    assert page.status == 200 and f"<h1>{escape(serial)} " in body and "rejected" in body
+    assert f'data-src="{escape(path)}"' in body  # the refresh asks for this page, not one its path spells
+    back = await client.post("/login", data={"token": TOKEN, "next": path}, allow_redirects=False)
+    assert back.status == 303 and back.headers["Location"] == path
 
 
 async def test_logs_name_routes_never_serials_or_queries(client: TestClient[Any, Any],

@@ -57,6 +57,9 @@ def test_no_token_no_guard() -> None:
     ("/serials/A-1", "/serials/A-1"), ("/", "/"), (None, "/"), ("", "/"),
     ("//evil.example/x", "/"), ("https://evil.example/", "/"), ("/a?b=c", "/"), ("/\\evil", "/"),
     ("javascript:alert(1)", "/"),
+    ("/serials/a%3Fb", "/serials/a%3Fb"), ("/serials/..%2Fx%0D%0A", "/serials/..%2Fx%0D%0A"),
+    ("/%2F%2Fevil.example", "/%2F%2Fevil.example"),  # a path here, not a host: only `//` names one
+    ("/serials/%", "/"), ("/serials/%zz", "/"), ("/serials/a%3F?b", "/"),
 ])
 def test_after_login_only_paths_here(given: str | None, goes: str) -> None:
     assert safe_next(given) == goes

@@ -6,7 +6,10 @@ import ast
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 import fapiao.console
+from fapiao.console.auth import MIN_TOKEN_CHARS, token_refusal
 
 
 def test_the_console_package_never_writes_to_kafka() -> None:
@@ -44,3 +47,24 @@ def test_the_console_will_not_serve_without_a_token(monkeypatch: Any) -> None:
     monkeypatch.setenv("FAPIAO_KAFKA_BOOTSTRAP", "127.0.0.1:9")
     done = CliRunner().invoke(main, ["console", "--port", "0"])
     assert done.exit_code != 0 and "FAPIAO_CONSOLE_TOKEN is not set" in done.output
+
+
+@pytest.mark.parametrize("command", [["console", "--port", "0"], ["up"]])
+def test_neither_console_nor_up_starts_with_a_short_token_and_says_so_in_one_line(
+        monkeypatch: Any, tmp_path: Path, command: list[str]) -> None:
+    from click.testing import CliRunner
+
+    from fapiao.cli import main
+
+    short = "x" * (MIN_TOKEN_CHARS - 1)
+    monkeypatch.setenv("FAPIAO_CONSOLE_TOKEN", short)
+    monkeypatch.delenv("FAPIAO_CONSOLE_TOKEN_FILE", raising=False)
+    # Were the check gone: no broker answers here, and a command gives up within the second.
+    monkeypatch.setenv("FAPIAO_KAFKA_BOOTSTRAP", "127.0.0.1:9")
+    monkeypatch.setenv("FAPIAO_KAFKA_CONNECT_TIMEOUT_S", "1")
+    done = CliRunner().invoke(main, [*command, *(["--workdir", str(tmp_path)] if command == ["up"] else [])])
+    assert done.exit_code == 1 and short not in done.output
+    assert done.output.strip().splitlines() == [
+        f"Error: FAPIAO_CONSOLE_TOKEN is shorter than {MIN_TOKEN_CHARS} characters: the console shows personal "
+        "data; give it a longer token (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(24))'`)"]
+    assert token_refusal("x" * MIN_TOKEN_CHARS) is None

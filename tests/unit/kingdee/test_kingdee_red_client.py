@@ -130,8 +130,11 @@ async def test_an_order_the_wire_cannot_carry_sends_nothing(connect: Callable[[K
     kingdee = Kingdee()
     order = dataclasses.replace(RETURN, request=dataclasses.replace(RETURN.request, invoice_type="special"))
     provider = connect(kingdee)
-    for outcome in (await provider.apply_red_form(order), await provider.submit_red(order, FORM)):
-        assert (outcome.kind, outcome.code) == (OutcomeKind.FAILED, "red_order")
+    for outcome in (await provider.apply_red_form(order), await provider.submit_red(order, FORM),
+                    await provider.revoke_red_form(order, RedForm(uuid="no-number"))):
+        assert (outcome.kind, outcome.code) == (OutcomeKind.FAILED, "unsendable")
+    unnamed = await provider.query_red_form(order, RedForm(uuid="no-number"))  # a query is never FAILED
+    assert (unnamed.kind, unnamed.code) == (OutcomeKind.RETRYABLE, "unsendable")
     assert kingdee.calls == []
 
 

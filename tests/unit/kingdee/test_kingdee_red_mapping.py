@@ -15,11 +15,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fapiao.connectors.kingdee import red_mapping
-from fapiao.connectors.kingdee.red_protocol import APPLY_REASONS, RED_REASONS
+from fapiao.connectors.kingdee.red_protocol import APPLY_REASONS, FORM_STAGES, RED_REASONS
 from fapiao.connectors.provider import OutcomeKind
 from fapiao.connectors.wire import loads, text
 from fapiao.schemas.records import RED_REASONS as BUREAU_REASONS
-from fapiao.schemas.records import Line, RedForm, RedLine, RedOrder
+from fapiao.schemas.records import RED_FORM_STATUSES, Line, RedForm, RedLine, RedOrder
+from fapiao.streams.redletter import forms
+from fapiao.streams.redletter.forms import Phase
 
 from red_support import ALLOWANCE, FORM, REST, RETURN, WHOLE, office, red, service
 
@@ -173,13 +175,26 @@ def _form_item(status: Any, entered: Any = "2024-03-11 12:06:51") -> dict[str, A
     ("08", "作废（发起方已撤销）", None),
     ("09", "作废（确认后撤销）", None),
     ("10", "作废（异常凭证）", None),
-    ("11", None, LAPSES),  # a status we do not know may still lapse
+    ("11", "作废（纳税人状态异常阻断）", None),
+    ("15", None, LAPSES),  # a status we do not know (Nuonuo's own 申请中) may still lapse
 ])
 def test_every_form_status_is_a_form_answer(status: str, name: str | None, lapses: datetime | None) -> None:
     outcome = red_mapping.apply_outcome(_form_item(status))
     assert (outcome.kind, outcome.code, outcome.message) == (OutcomeKind.ACCEPTED, status, name)
     assert outcome.form == RedForm(number="44011222071003100064", uuid="a35494ab1e7f49e59ae30be9ac321cb5",
                                    status=status, entered_at=ENTERED, deadline=lapses)
+
+
+def test_the_client_decides_for_every_bureau_status_and_no_other() -> None:
+    assert set(FORM_STAGES) == set(RED_FORM_STATUSES)
+
+
+@pytest.mark.parametrize("status", sorted(RED_FORM_STATUSES))
+def test_the_client_and_the_fold_read_every_bureau_status_alike(status: str) -> None:
+    """A form the client gives a deadline is one the fold waits on, and one it names is named so everywhere."""
+    form = red_mapping.apply_outcome(_form_item(status)).form
+    assert form is not None and (form.deadline is not None) is (forms.phase_of(status) is Phase.WAITING)
+    assert red_mapping.form_outcome(form).message == forms.describe(status)[0]
 
 
 @pytest.mark.parametrize("entered", [
@@ -254,6 +269,13 @@ def test_a_red_query_answer_keeps_its_negative_totals_and_names_its_form() -> No
 ])
 def test_red_query_statuses(data: Any, kind: OutcomeKind) -> None:
     assert red_mapping.red_query_outcome(data).kind is kind
+
+
+def test_a_red_whose_form_ended_is_failed_and_still_names_its_form() -> None:
+    ended = {**RED_ANSWER, "invoiceStatus": "4", "invoiceNum": "", "redConfirmBillStatus": "05",
+             "issueErrorMessage": "开票失败, 当前红字发票确认单状态为：作废（销方录入购方否认）"}
+    outcome = red_mapping.red_query_outcome(ended)
+    assert outcome.kind is OutcomeKind.FAILED and outcome.form is not None and outcome.form.status == "05"
 
 
 # Any red order: the wire carries it negative, summing to the order's totals.

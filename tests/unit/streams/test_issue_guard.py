@@ -104,3 +104,63 @@ def test_the_guard_on_its_own() -> None:
     assert not asyncio.run(guard.until_durable("S", 0.05))
     guard.flushed(["S"])
     assert asyncio.run(guard.until_durable("S", 0.05)) and guard.unflushed == {}
+
+
+@dataclass
+class Shared(Worker):
+    """One worker as both agents see it: the fold writes rows through `put_state`, and the broker acknowledges
+    each send only when the test says so."""
+
+    policy: Any = None
+    metrics: Any = field(default_factory=lambda: SimpleNamespace(result=lambda result: None))
+    sends: list[tuple[str, Any, asyncio.Future[None]]] = field(default_factory=list)
+
+    async def send(self, role: str, serial: str, record: Any) -> asyncio.Future[None]:
+        ack: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.sends.append((role, record, ack))
+        if role == "signals" and isinstance(record, Signal) and record.source != "red":
+            self.signals.append(record)
+            ack.set_result(None)  # the issue agent's answers: acknowledged at once
+        return ack
+
+    def put_state(self, row: InvoiceState) -> asyncio.Future[None]:
+        self.rows[row.serial] = row
+        ack: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.sends.append(("changelog", row, ack))
+        return ack
+
+
+async def test_a_transition_read_while_its_batch_still_waits_for_the_broker_is_called_once_its_row_is_durable() -> None:
+    """The issue agent can read a transition as soon as the broker has it, while the fold's batch still waits
+    for the acknowledgement of another of its records (a result or an event on another partition, led by
+    another broker) and so has not written the row yet. The call must wait for the row, not be dropped."""
+    from fapiao.streams.invoices import fold_batch
+    from fapiao.streams.lifecycle import Policy
+    from streams_support import build_signal
+
+    worker, provider = Shared(policy=Policy()), Counting()
+    worker.guard.took(0, TAKEN_AT, end=0)
+    batch = [SimpleNamespace(message=SimpleNamespace(value=worker.codec.encode(build_signal(
+        SignalKind.REQUEST, serial=serial, at=T0)), key=serial.encode(), topic="signals", partition=0, offset=i,
+        timestamp=TAKEN_AT + 1)) for i, serial in enumerate(("S1", "S2"))]
+    folding = asyncio.ensure_future(fold_batch(worker, batch, lambda request: []))  # type: ignore[arg-type]
+    for _ in range(20):
+        await asyncio.sleep(0)
+    submitting = [(record, ack) for role, record, ack in worker.sends
+                  if role == "events" and record.serial == "S1" and record.type is EventType.SUBMITTING]
+    assert len(submitting) == 1 and not folding.done()
+    transition_, ack = submitting[0]
+    ack.set_result(None)  # the broker has S1's submission; S2's records are not acknowledged yet
+    issuing = asyncio.ensure_future(run(worker, provider, record(worker.codec, transition_, 20, TAKEN_AT + 2)))
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert provider.calls == [], "called before the row holding the transition was durable"
+    for _ in range(3):  # every send of the batch, then the changelog records of its rows
+        for *_, ack in list(worker.sends):
+            if not ack.done():
+                ack.set_result(None)
+        for _ in range(20):
+            await asyncio.sleep(0)
+    await asyncio.wait_for(folding, 5)
+    await asyncio.wait_for(issuing, 5)
+    assert provider.calls == [("submit", "S1")], "the transition was read before its row was written, and dropped"

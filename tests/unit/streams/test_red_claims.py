@@ -70,6 +70,14 @@ def test_a_whole_red_takes_every_line_that_has_something_left() -> None:
     assert all(line.amount == 0 for line in decision.order.remaining) and decision.order.whole
 
 
+def test_a_discounted_line_goes_back_with_its_discount_at_the_price_paid() -> None:
+    decision = claim(issued(), a_red())
+    assert isinstance(decision, Grant)
+    merged = decision.order.request.lines[1]
+    assert (merged.original_line, merged.amount, merged.quantity, merged.unit_price) == (
+        2, Decimal("-150.00"), Decimal("-1"), Decimal("150.00000000"))  # not the line's own 200.00
+
+
 def test_a_partial_return_takes_what_it_names_and_says_what_remains() -> None:
     decision = claim(issued(), a_red("02", [{"original_line": 1, "amount": "-40.00", "tax_amount": "-5.20",
                                              "quantity": "-4"}]))

@@ -197,3 +197,18 @@ def test_a_revoke_the_provider_refuses_tells_the_cancel_no_and_asks_about_the_fo
     assert [e.type for e in events] == [E.CANCEL_REFUSED, E.QUERYING]
     after = replay(events, state)
     assert after is not None and after.peer is None and after.status is S.QUERYING
+
+
+@pytest.mark.parametrize("form_status", ["04", "02"])
+def test_a_refused_revoke_that_names_the_form_still_standing_does_not_fail_the_red(form_status: str) -> None:
+    """The client answers a refused revoke with the form as it stands after (`_change_form`): the buyer
+    confirmed it first, say, and the provider issues the red (确认即开票). The red must go on as its form
+    does, its share kept; only the red_cancel is told no."""
+    state = a_red(S.REVOKING, WAITING, peer="C1")
+    refused = Signal(serial="R1", kind=K.FAILED, at=T0, source="query", attempt=state.attempt, code="9999",
+                     message="当前红字确认单状态为：购销双方已确认，不允许撤销",
+                     form=dataclasses.replace(WAITING, status=form_status))
+    events = decide(state, refused, POLICY, validate)
+    after = replay(events, state)
+    assert E.FAILED not in [e.type for e in events] and after is not None and not after.status.terminal
+    assert {(m.serial, m.kind) for m in crossings(state, events, after)} == {("C1", K.RED_CANCEL_REFUSED)}

@@ -5,7 +5,8 @@ A business call answers 未进行接口授权 for a missing or expired token, op
 OPEN / BILL.PUSH, red APPLY / RED / REVOKE / CONFIRM) may first be answered 503 (`--fail-rate`, nothing
 recorded) or, for APPLY, 91400 (`--face-check-rate`); then it is decided whole by the ledger or the desk,
 its effects are started, and its answer may be held `--hang-s` (`--timeout-rate`) although it was carried
-out. Queries are never faulted. Test hooks live under `/_sandbox/` (see `hooks`).
+out. Queries (ALLE.INVOICE.QUERY, BILL.INVOICE.QUERY, ALLE.REDCONFIRMBILL.QUERY) are never faulted. Test
+hooks live under `/_sandbox/` (see `hooks`).
 """
 
 from __future__ import annotations
@@ -120,6 +121,8 @@ class Sandbox:
         self.carry_out(self.desk.sweep())
         if interface == names.QUERY:
             return self._query(data)
+        if interface == names.BILL_QUERY:
+            return self._bill_query(data)
         if interface == names.FORM_QUERY:
             return self._form_query(data)
         if interface in self._changes:
@@ -136,6 +139,12 @@ class Sandbox:
         if invoice is None:
             return _answer(True, names.OK, names.NOT_FOUND)
         return _answer(True, names.OK, "查询成功", self.codec.seal(self.ledger.shown(invoice)))
+
+    def _bill_query(self, data: dict[str, Any]) -> web.Response:
+        """1.1.03 by the bill's number (`serialNo`) and seller; unknown: success with `data` an empty list."""
+        bills = self.ledger.bills(str(data.get("serialNo") or ""), str(data.get("sellerTaxpayerId") or ""))
+        self.ledger.requests[f"{names.BILL_QUERY}:{'found' if bills else 'not_found'}"] += 1
+        return _answer(True, names.OK, "查询成功" if bills else names.NOT_FOUND, self.codec.seal(bills))
 
     def _form_query(self, data: dict[str, Any]) -> web.Response:
         self.ledger.requests[names.FORM_QUERY] += 1

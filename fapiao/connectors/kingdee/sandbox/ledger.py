@@ -145,6 +145,18 @@ class Ledger:
             data.update(invoice.form.ids())
         return data
 
+    def bills(self, bill_no: str, seller: str) -> list[dict[str, Any]]:
+        """What BILL.INVOICE.QUERY answers: `[{billNo, invoiceList}]` for the seller's 开票申请单, else `[]`.
+
+        The bill's invoice is listed once it is issued or failed; while 开票中 the list is empty.
+        """
+        bill = self.invoices.get(bill_no)
+        if bill is None or bill.interface != names.BILL_PUSH or bill.data.get("sellerTaxpayerId") != seller:
+            return []
+        listed = [] if bill.status == "2" else [
+            {key: bill.data[key] for key in names.BILL_INVOICE_FIELDS if bill.data.get(key) not in (None, "")}]
+        return [{"billNo": bill_no, "invoiceList": listed}]
+
     def stats(self, **settings: Any) -> dict[str, Any]:
         """`/_sandbox/stats`, with `settings` the sandbox reports as they are (e.g. the reason table in force)."""
         pending = sum(1 for invoice in self.invoices.values() if invoice.status == "2")

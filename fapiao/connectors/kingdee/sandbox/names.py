@@ -17,6 +17,7 @@ OPEN_API_PATH = "/kapi/app/sim/openApi"  # every business call
 OPEN = "ALLE.INVOICE.OPEN"  # 2.1.01 数电 blue
 BILL_PUSH = "BILL.PUSH"  # 1.1.01 开票申请单 (tax-device and 电子 types)
 QUERY = "ALLE.INVOICE.QUERY"  # 4.1.04 by serialNo (or invoiceNum)
+BILL_QUERY = "BILL.INVOICE.QUERY"  # 1.1.03 the invoices of a 开票申请单, by its billNo (sent as serialNo)
 APPLY = "REDCONFIRMBILL.APPLY"  # 2.1.03 raise a 红字确认单
 RED = "ALLE.INVOICE.RED"  # 2.1.04 issue a red invoice
 REVOKE = "REDCONFIRMBILL.REVOKE"  # 2.1.08 qrlx "C"
@@ -29,6 +30,10 @@ CALLBACK_RED = "INVOICE.RED"
 DIGITAL_TYPES = frozenset({"01", "02"})  # ALLE.*: 01 数电专, 02 数电普
 BILL_TYPES = frozenset({"004", "007", "025", "026", "028"})  # BILL.PUSH
 SPECIAL_TYPES = frozenset({"01", "004", "028"})  # 专票: the buyer's tax id is required
+# [I] A bill's invoice as 1.1.03 lists it: the fields of a 5.1.03 按单 callback item (the 1.1.03 page was not readable)
+BILL_INVOICE_FIELDS = ("billNo", "serialNo", "invoiceType", "invoiceStatus", "invoiceCode", "invoiceNum",
+                       "invoiceDate", "totalAmount", "totalTaxAmount", "includeTaxAmount", "invoiceFileUrl",
+                       "ofdFileUrl", "xmlFileUrl", "issueErrorMessage")
 
 # errorCode values
 OK = "0"
