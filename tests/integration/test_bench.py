@@ -52,9 +52,10 @@ def assert_a_sensible_run(figures: dict[str, Any]) -> None:
     assert figures["cpu_ms_per_invoice"] * figures["count"] / 1000 == pytest.approx(figures["worker_cpu_s"], abs=0.06)
 
 
-def test_bench_answers_every_request_and_ends_with_its_figures_as_json(settings: Settings) -> None:
-    figures = bench(settings)
+def test_bench_answers_every_request_and_ends_with_its_figures_and_audit_as_json(settings: Settings) -> None:
+    figures = bench(settings, "--audit")
     assert FIGURES <= figures.keys() and figures["processes"] == 1 and "scaling" not in figures
+    assert figures["audit"] == {"ok": True, "violated": []}
     assert_a_sensible_run(figures)
     assert figures["ceiling_per_s"] > 0
     # both inputs are rounded to 0.1 and the ratio to 0.001
