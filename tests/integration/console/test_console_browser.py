@@ -53,9 +53,12 @@ def signed_in(browser: Any, demo: Demo) -> Any:
     assert "issued" not in browser.page_source and "kingdee" not in browser.page_source
     browser.find_element(By.NAME, "token").send_keys(TOKEN)
     browser.find_element(By.CSS_SELECTOR, "form.login button").click()
-    # The address changes when the navigation starts; the page is there once its heading names the serial.
+    # The address changes when the navigation starts; the page is there once its heading names the serial. The
+    # console reads the topics on its own and may not have reached the serial yet: its page then says so, and
+    # keeps itself current until the status shows.
     until(browser, lambda: browser.current_url.endswith(f"/serials/{demo.blue}") and demo.blue in heading(browser),
           "back on the serial's page")
+    until(browser, lambda: "issued" in heading(browser), "the serial's status, once the console has read it")
     return browser
 
 
