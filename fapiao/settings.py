@@ -90,7 +90,7 @@ KEYS: tuple[Key, ...] = (
     Key("FAPIAO_SELLER_RATE_PER_S", "100", "most provider calls per second for one seller tax ID (per worker)"),
     Key("FAPIAO_SELLER_BURST", "200", "calls one seller may make at once before the rate applies"),
     Key("FAPIAO_SELLER_PROBE_S", "10", "after a session error, how long a seller stays paused before a probe"),
-    Key("FAPIAO_WATCHDOG_STALL_S", "120", "a partition with lag whose offset has not moved this long fails readiness (> 10 x provider timeout)"),
+    Key("FAPIAO_WATCHDOG_STALL_S", "120", "a partition with lag whose offset has not moved this long fails readiness (> 4 x provider timeout)"),
     Key("FAPIAO_RECONCILE_INTERVAL_S", "1", "how often the reconcile timer looks for serials that are due"),
     Key("FAPIAO_LOG_FORMAT", "text", "log lines for humans (text) or one JSON object a line (json) for a log pipeline"),
 )

@@ -12,6 +12,8 @@ from typing import Any, Callable, Mapping
 import httpx
 from confluent_kafka import Producer
 
+from fapiao.audit import Audit
+from fapiao.audit.reader import read_facts
 from fapiao.bench.ceiling import consume_produce_rate, faust_move_rate
 from fapiao.bench.process import tree_cpu_seconds, tree_peak_rss_mb
 from fapiao.connectors.stack import Stack, StackOptions
@@ -67,32 +69,34 @@ def _records_moved(web_url: str) -> float:
 
 def run_benchmark(settings: Settings, workdir: Path, count: int, provider: str, rate: float = 0.0,
                   progress: Callable[[int], None] | None = None, warmup: int = WARMUP, processes: int = 1,
-                  sandbox_options: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                  sandbox_options: Mapping[str, Any] | None = None, audit: bool = False) -> dict[str, Any]:
     """Publish `count` valid requests (paced at `rate`/s when given), wait for every result, measure.
 
     `sandbox_options` (`fapiao.connectors.sandbox_options`, by key) go to the sandboxes, `latency_ms` among them.
     With `processes` > 1 the same run is made twice, each on a fresh stack: first with one worker
     process, then with `processes` under a supervisor; the figures are the second run's, beside the
     first's (`one_process`) and their ratio (`scaling`). The machine's speed moves by half within an
-    hour, so only two runs made one after the other compare.
+    hour, so only two runs made one after the other compare. With `audit`, each run ends with `fapiao audit`'s
+    checks over its topics (`audit`: ok, and the invariants violated).
     """
     options = dict(sandbox_options or {})
     if processes == 1:
-        return _run_once(settings, workdir, count, provider, rate, progress, warmup, 1, options, ceilings=True)
+        return _run_once(settings, workdir, count, provider, rate, progress, warmup, 1, options, ceilings=True,
+                         audit=audit)
     one = _run_once(settings, workdir / "one-process", count, provider, rate, progress, warmup, 1, options,
-                    ceilings=False)
+                    ceilings=False, audit=audit)
     # topics and consumer group of their own, should the broker be one that outlives a stack
     fresh = replace(settings, topic_prefix=f"{settings.topic_prefix}-p{processes}",
                     app_id=f"{settings.app_id}-p{processes}")
     many = _run_once(fresh, workdir / f"{processes}-processes", count, provider, rate, progress, warmup,
-                     processes, options, ceilings=True)
+                     processes, options, ceilings=True, audit=audit)
     scaling = round(many["invoices_per_s"] / one["invoices_per_s"], 2) if one["invoices_per_s"] else None
     return {**many, "scaling": scaling, "one_process": one}
 
 
 def _run_once(settings: Settings, workdir: Path, count: int, provider: str, rate: float,
               progress: Callable[[int], None] | None, warmup: int, processes: int,
-              sandbox_options: Mapping[str, Any], ceilings: bool) -> dict[str, Any]:
+              sandbox_options: Mapping[str, Any], ceilings: bool, audit: bool = False) -> dict[str, Any]:
     """One run on a fresh stack whose worker has `processes` processes; with `ceilings`, the two
     consume→produce ceilings measured on its broker after it.
 
@@ -135,7 +139,11 @@ def _run_once(settings: Settings, workdir: Path, count: int, provider: str, rate
         per_invoice = (_records_moved(stack.web_urls[0]) - moved_before) / done
         rss = tree_peak_rss_mb(worker_pid)
         pending = len(watcher.pending)
+        issued_twice = stack.duplicates_issued()
         watcher.close()
+        # after the clock: the audit reads every topic of the run, warm-up included
+        audited = Audit(read_facts(stack.cluster, settings.topic_prefix, Codec(), event_requests=False)) \
+            if audit else None
         size = int(statistics.mean(len(value) for _, value in requests))
         if ceilings:
             ceiling = consume_produce_rate(stack.cluster, count, size, settings.partitions)
@@ -147,7 +155,11 @@ def _run_once(settings: Settings, workdir: Path, count: int, provider: str, rate
                "p99_ms": round(_percentile(latencies, 0.99), 1), "records_per_invoice": round(per_invoice, 1),
                # every process of the worker, supervisor included, over the invoices answered
                "worker_cpu_s": round(cpu, 1), "cpu_ms_per_invoice": round(1000 * cpu / done, 2),
-               "worker_rss_mb": round(rss, 1), "pending": pending, "warmup": warmup}
+               "worker_rss_mb": round(rss, 1), "pending": pending, "warmup": warmup,
+               # serials a sandbox issued more than once: 0 whatever the faults, or the pipeline is wrong
+               "issued_twice": issued_twice}
+    if audited is not None:
+        figures["audit"] = {"ok": audited.ok, "violated": sorted({v.name for v in audited.violations})}
     if ceilings:
         figures |= {
             "ceiling_per_s": round(ceiling, 1), "ratio": round(per_s / ceiling, 3) if ceiling else None,

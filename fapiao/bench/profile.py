@@ -34,7 +34,7 @@ __all__ = ["Frame", "parse_raw", "summarise", "main"]
 
 _FRAME = re.compile(r"^(?P<function>.*) \((?P<file>[^():]+)(?::(?P<line>\d+))?\)$")
 # The record type each agent's module reads (a topology change renames these; the rest adapts).
-_READS = {"intake.py": "requests", "invoices.py": "signals", "issuing.py": "events", "callbacks.py": "callbacks"}
+_READS = {"intake.py": "requests", "invoices.py": "signals", "issuing.py": "calls"}
 _BENCH_DEADLINE_S = 900.0
 _ENTRY = "fapiao/streams/worker.py"
 _WAITS = {("selectors.py", "EpollSelector.select"), ("concurrent/futures/thread.py", "_worker")}

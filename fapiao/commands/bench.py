@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -27,8 +28,9 @@ from fapiao.exceptions import FapiaoStreamError
               help="requests sent and answered before the clock starts (connections, first-time code paths)")
 @processes_option(1)
 @click.option("--json", "as_json", is_flag=True, help="end with one JSON object on stdout")
+@click.option("--audit", is_flag=True, help="end each run with `fapiao audit`'s checks over its topics")
 @with_sandbox_options()
-def command(count: int, provider: str, rate: float, warmup: int, processes: int, as_json: bool,
+def command(count: int, provider: str, rate: float, warmup: int, processes: int, as_json: bool, audit: bool,
             **sandbox_options: Any) -> None:
     """Publish COUNT valid requests through a real stack (embedded broker unless FAPIAO_KAFKA_BOOTSTRAP)
     and measure invoices/s end to end, latency percentiles, worker CPU and RSS, and two consume→produce
@@ -47,7 +49,7 @@ def command(count: int, provider: str, rate: float, warmup: int, processes: int,
             task = bar.add_task("results", total=count * (2 if processes > 1 else 1))
             figures = run_benchmark(settings, workdir, count, provider, rate,
                                     progress=lambda new: bar.advance(task, new), warmup=warmup, processes=processes,
-                                    sandbox_options=sandbox_options)
+                                    sandbox_options=sandbox_options, audit=audit)
     except FapiaoStreamError as exc:
         raise click.ClickException(f"bench failed: {exc}") from exc
     if figures["pending"] or figures.get("one_process", {}).get("pending"):  # keep the stack's logs: they say why
@@ -58,3 +60,7 @@ def command(count: int, provider: str, rate: float, warmup: int, processes: int,
         print(json.dumps(figures))
     else:
         console.print(figures)
+    runs = [figures, *([figures["one_process"]] if "one_process" in figures else [])]
+    if any(run["issued_twice"] or not run.get("audit", {}).get("ok", True) for run in runs):
+        console.print("[red]a guarantee failed: a serial was issued twice, or an audit invariant was violated[/red]")
+        sys.exit(1)

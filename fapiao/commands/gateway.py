@@ -1,4 +1,4 @@
-"""`fapiao gateway`: the provider callback gateway (webhooks in, `fapiao.callbacks` out)."""
+"""`fapiao gateway`: the provider callback gateway (webhooks in, `fapiao.callbacks` and `fapiao.signals` out)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ def command(host: str | None, port: int | None) -> None:
 
     settings = settings_or_exit()
     try:
-        config = GatewayConfig.from_settings(settings, topic_name(settings.topic_prefix, "callbacks"))
+        config = GatewayConfig.from_settings(settings, topic_name(settings.topic_prefix, "callbacks"),
+                                             topic_name(settings.topic_prefix, "signals"))
     except ConfigurationError as exc:
         raise click.ClickException(f"configuration: {exc}") from exc
     configure_logging(settings)

@@ -280,6 +280,8 @@ class Signal:
     peer: str | None = None  # the other serial of a red and its blue (or of a red_cancel and its red)
     red: RedOrder | None = None
     form: RedForm | None = None
+    # a REQUEST's record exactly as the ERP wrote it (JSON or Avro): intake only re-keys it, the fold parses it
+    raw: bytes | None = None
 
 
 class EventType(StrEnum):

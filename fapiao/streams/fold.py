@@ -3,9 +3,10 @@
     fold(signals, row, policy, validate) -> Fold
 
 For each signal in order: `decide` the events from the serial's row as the batch has left it so far (or as
-`row` reads it from the table), fold them into the row with `evolve`, emit what they tell the other serial of
-a red pair (`redletter.crossings`), and emit the result when the row turns terminal. The invoice agent (`fapiao.streams.invoices.fold_batch`) sends `Fold.sends` in order, waits for the
-broker, and only then writes `Fold.rows`. A batch folded again from the same rows (read again after a crash
+`row` reads it from the table), fold them into the row with `evolve`, emit each transition that owes a provider
+call a second time for the issue agent, what they tell the other serial of a red pair (`redletter.crossings`),
+and the result when the row turns terminal. The invoice agent (`fapiao.streams.invoices.fold_batch`) sends
+`Fold.sends` in order, waits for the broker, and only then writes `Fold.rows`. A batch folded again from the same rows (read again after a crash
 before the rows were written) comes to the same sends with the same seq numbers: the fold is deterministic.
 """
 
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, NamedTuple
 
 from fapiao.schemas.records import InvoiceEvent, InvoiceResult, InvoiceState, Signal
-from fapiao.streams.lifecycle import Policy, Validator, decide, replay, result_of
+from fapiao.streams.lifecycle import CALLS, Policy, Validator, decide, replay, result_of
 from fapiao.streams.redletter.crossings import crossings
 
 __all__ = ["Fold", "Outgoing", "RowLookup", "fold"]
@@ -24,8 +25,8 @@ RowLookup = Callable[[str], InvoiceState | None]
 
 
 class Outgoing(NamedTuple):
-    """One record to send, keyed by serial, to the topic of `role` ("events", "signals" for the other serial
-    of a red pair, or "results")."""
+    """One record to send, keyed by serial, to the topic of `role` ("events"; "calls", a copy of a transition
+    that owes a provider call; "signals" for the other serial of a red pair; or "results")."""
 
     role: str
     serial: str
@@ -57,7 +58,10 @@ def fold(signals: Iterable[Signal], row: RowLookup, policy: Policy, validate: Va
         except Exception as exc:  # a poison signal must not stop the partition
             out.refused.append((index, f"{type(exc).__name__}: {exc}"))
             continue
-        out.sends.extend(Outgoing("events", signal.serial, event) for event in events)
+        for event in events:
+            out.sends.append(Outgoing("events", signal.serial, event))
+            if event.type in CALLS:
+                out.sends.append(Outgoing("calls", signal.serial, event))
         out.sends.extend(Outgoing("signals", message.serial, message) for message in crossings(before, events, after))
         if after is not None and after.status.terminal and (before is None or not before.status.terminal):
             out.sends.append(Outgoing("results", signal.serial, result_of(after)))

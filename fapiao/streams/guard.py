@@ -7,7 +7,9 @@ And a worker that takes a partition over cannot know which of the transitions le
 predecessor had already called. So (DESIGN.md, guarantee 2):
 
 - a call is made only for a transition whose row is durable with it (`until_durable`): a worker that dies
-  before that had made no call for it, and its successor's copy is the only one;
+  before that had made no call for it, and its successor's copy is the only one. The fold marks its rows
+  before it sends the batch's transitions, so a call read in the moment between its transition's send and
+  its row's write waits too (it would otherwise find the row before it, and be dropped);
 - each (serial, seq) is called at most once by a process (`first`);
 - a transition read from a partition that was assigned after the record was written (`inherited`) is not
   called: a submission is reported in doubt, so the fold asks the provider before sending anything again.
@@ -34,17 +36,19 @@ class Assignment:
 
 @dataclass
 class CallGuard:
-    unflushed: dict[str, int] = field(default_factory=dict)  # serial -> rows written, not yet acknowledged
+    unflushed: dict[str, int] = field(default_factory=dict)  # serial -> rows being written, not yet acknowledged
     made: OrderedDict[tuple[str, int], None] = field(default_factory=OrderedDict)
     assigned: dict[int, Assignment] = field(default_factory=dict)  # partition of the transitions' topic
-    _flushed: asyncio.Event | None = None
+    # serial -> calls waiting for its row: woken only when that row is durable, not on every flush (with
+    # hundreds of calls in flight, waking them all on each of the fold's batches was most of the agent's work)
+    _waiting: dict[str, list[asyncio.Future[None]]] = field(default_factory=dict)
 
     # -- the fold's side ------------------------------------------------------------------------------
 
-    def written(self, serial: str) -> None:
-        """The fold's batch will write the serial's row (it counts from before the batch sends anything) and
-        its changelog record; until `flushed`, the row is not durable."""
-        self.unflushed[serial] = self.unflushed.get(serial, 0) + 1
+    def writing(self, serials: list[str]) -> None:
+        """The fold is about to send these rows' transitions, then write the rows (one write each)."""
+        for serial in serials:
+            self.unflushed[serial] = self.unflushed.get(serial, 0) + 1
 
     def flushed(self, serials: list[str]) -> None:
         """The broker acknowledged the changelog records of these rows (one per write)."""
@@ -52,28 +56,29 @@ class CallGuard:
             left = self.unflushed.get(serial, 0) - 1
             if left > 0:
                 self.unflushed[serial] = left
-            else:
-                self.unflushed.pop(serial, None)
-        if self._flushed is not None:
-            self._flushed.set()
-            self._flushed = None
+                continue
+            self.unflushed.pop(serial, None)
+            for waiter in self._waiting.pop(serial, ()):
+                if not waiter.done():
+                    waiter.set_result(None)
 
     # -- the issue agent's side ----------------------------------------------------------------------
 
     async def until_durable(self, serial: str, timeout_s: float) -> bool:
         """Wait until no write of the serial's row is unacknowledged; False if `timeout_s` passes first."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout_s
-        while serial in self.unflushed:
-            left = deadline - loop.time()
-            if left <= 0:
-                return False
-            if self._flushed is None:
-                self._flushed = asyncio.Event()
-            try:
-                await asyncio.wait_for(self._flushed.wait(), left)
-            except TimeoutError:
-                return False
+        if serial not in self.unflushed:
+            return True
+        durable: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.setdefault(serial, []).append(durable)
+        try:
+            await asyncio.wait_for(durable, timeout_s)
+        except TimeoutError:
+            waiting = self._waiting.get(serial, [])
+            if durable in waiting:
+                waiting.remove(durable)
+            if not waiting:
+                self._waiting.pop(serial, None)
+            return False
         return True
 
     def first(self, serial: str, seq: int) -> bool:

@@ -1,4 +1,5 @@
-"""intake_requests: ERP records in, one REQUEST signal per serial out, re-keyed with murmur2.
+"""intake_requests: ERP records in, one REQUEST signal per serial out, re-keyed with murmur2 (the record rides
+along as it came; the fold parses it: `fapiao.streams.erp`).
 
 The ERP may produce with any client and partitioner; re-keying here means a serial's state never
 splits across partitions whatever the ERP did. Bytes that are neither JSON nor Avro, or a request
@@ -8,38 +9,15 @@ without a serial to key it by, go to the DLQ with the original bytes and the rea
 from __future__ import annotations
 
 import asyncio
-import hashlib
-from datetime import datetime
 from typing import Any, Awaitable
 
 from faust.types import EventT, StreamT
 
 from fapiao import clock
-from fapiao.schemas.codec import Codec, DecodeError
-from fapiao.schemas.records import Signal, SignalKind
-from fapiao.schemas.requests import fingerprint, parse_request
+from fapiao.streams.erp import request_signal
 from fapiao.streams.pipeline import BATCH_RECORDS, BATCH_WINDOW_S, Pipeline, run_batch
 
-__all__ = ["install", "intake_batch", "request_signal"]
-
-
-def request_signal(codec: Codec, value: bytes, origin: str, at: datetime) -> Signal | str:
-    """The REQUEST signal for one ERP record, or why it cannot be keyed (the record then goes to the DLQ).
-
-    A request that decodes but breaks the structural rules still becomes a signal (its findings ride along,
-    and the fold rejects it with every one), so that the ERP hears back under its serial.
-    """
-    try:
-        datum = codec.decode_datum(value, "InvoiceRequest")
-    except DecodeError as exc:
-        return str(exc)
-    serial = datum.get("serial")
-    if not isinstance(serial, str) or not serial.strip():
-        return "request has no serial (发票流水号) to key it by"
-    request, findings = parse_request(datum)
-    print_ = fingerprint(request) if request else hashlib.sha256(value).hexdigest()
-    return Signal(serial=serial, kind=SignalKind.REQUEST, at=at, source="intake", request=request,
-                  findings=tuple(findings), fingerprint=print_, origin=origin)
+__all__ = ["install", "intake_batch"]
 
 
 async def intake_one(pipeline: Pipeline, event: EventT) -> Awaitable[Any]:

@@ -4,8 +4,9 @@ Signals are folded in batches by the pure `fapiao.streams.fold.fold`: for each s
 and fold them into the serial's row; what the events tell another serial of a red pair
 (`redletter.crossings`) becomes a signal for it. Then, for the batch:
 
-    Step 1. Send every event, every new result and every signal to another serial, and wait until the
-            broker has them all.
+    Step 1. Send every event, every call, every new result, every signal to another serial and every record
+            parked on the DLQ, and wait until the broker has them all. The rows count as being written from before the first send:
+            the issue agent makes no call for them until step 2 is done (`fapiao.streams.guard`).
     Step 2. Only then write the changed rows to the table and its changelog, and wait until the broker has
             those too: the issue agent calls the provider only for a transition whose row is durable
             (`fapiao.streams.guard`).
@@ -25,6 +26,7 @@ import asyncio
 from faust.types import EventT, StreamT
 
 from fapiao.schemas.records import Signal
+from fapiao.streams.erp import parsed
 from fapiao.streams.fold import fold
 from fapiao.streams.lifecycle import Validator
 from fapiao.streams.pipeline import BATCH_RECORDS, BATCH_WINDOW_S, Pipeline, run_batch
@@ -36,20 +38,18 @@ async def fold_batch(pipeline: Pipeline, batch: list[EventT], validate: Validato
     """Fold a batch (`fapiao.streams.fold`), then the steps above: send, wait for the broker, write the rows."""
     read: list[EventT] = []
     signals: list[Signal] = []
+    sent = []
     for event in batch:
         try:
-            signals.append(pipeline.codec.decode(event.message.value or b"", Signal))
+            signals.append(parsed(pipeline.codec, pipeline.codec.decode(event.message.value or b"", Signal)))
             read.append(event)
         except Exception as exc:  # a poison record must not stop the partition
-            await pipeline.dead_letter(event, f"{type(exc).__name__}: {exc}", stage="fold")
+            sent.append(await pipeline.dead_letter(event, f"{type(exc).__name__}: {exc}", stage="fold"))
     folded = fold(signals, pipeline.state, pipeline.policy, validate)
     for index, reason in folded.refused:
-        await pipeline.dead_letter(read[index], reason, stage="fold")
-    # Before anything is sent: the issue agent may read a transition as soon as the broker has it, and must
-    # then wait for its row, not take the row it finds (not yet written) for one that lost it.
-    for serial in folded.rows:
-        pipeline.guard.written(serial)
-    sent = [await pipeline.send(out.role, out.serial, out.record) for out in folded.sends]
+        sent.append(await pipeline.dead_letter(read[index], reason, stage="fold"))
+    pipeline.guard.writing(list(folded.rows))  # before any send: a call read before its row is written waits
+    sent += [await pipeline.send(out.role, out.serial, out.record) for out in folded.sends]
     for result in folded.results:
         pipeline.metrics.result(result)
     await asyncio.gather(*sent)  # Step 1.

@@ -1,9 +1,9 @@
-"""issue_invoices: the issue agent. Reads transitions, calls the provider for serials that became due,
-reports each outcome as a signal.
+"""issue_invoices: the issue agent. Reads the transitions that owe a provider call (`fapiao.calls`, where the
+fold sends a copy of each), makes the call, reports each outcome as a signal.
 
-Many calls are in flight at once without risking offsets (faust issue #606): events are taken in
-batches, the batch's calls run together, their signals are sent and acknowledged, and only then does
-faust ack the batch.
+Many calls are in flight at once without risking offsets (faust issue #606): each record starts its call
+as it is read (at most FAPIAO_ISSUE_BATCH at once), and is acknowledged only once its signal is on the
+broker and every earlier record of its partition is acknowledged (`fapiao.streams.inorder`).
 
 A call is made once per transition, whatever crashes (`fapiao.streams.guard`): only once the fold's row
 holds the transition durably, once per (serial, seq) in a process, and never for a transition this
@@ -17,31 +17,30 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from dataclasses import replace
+from typing import Any, Awaitable, Callable
 
 from faust.types import EventT, StreamT
 
 from fapiao import clock
 from fapiao.connectors.provider import Outcome, OutcomeKind, Provider, RedProvider
 from fapiao.exceptions import ConfigurationError
-from fapiao.schemas.records import EventType, InvoiceEvent, InvoiceRequest, RedForm, RedOrder, Signal
+from fapiao.schemas.records import EventType, InvoiceEvent, InvoiceRequest, InvoiceState, RedForm, RedOrder, Signal
 from fapiao.streams.metrics import metered
 from fapiao.streams.outcomes import adopt, signal_for
 from fapiao.settings import Settings
-from fapiao.streams.pipeline import EVENT_TYPE_HEADER, ISSUE_WINDOW_S, Pipeline, run_batch
+from fapiao.streams.inorder import Entry, InOrder
+from fapiao.streams.lifecycle import CALLS
+from fapiao.streams.pipeline import BATCH_WINDOW_S, Pipeline, exit_failed, run_batch
 from fapiao.streams.sellers import SellerGate
 
-__all__ = ["install", "call_provider", "call_all", "check_watchdog", "owed", "issue_batch", "inherited_signal"]
+__all__ = ["install", "call_provider", "check_watchdog", "owed", "Issuer", "inherited_signal", "with_request"]
 
 log = logging.getLogger("fapiao.issue")
-_CALLS = (EventType.SUBMITTING, EventType.QUERYING, EventType.REVOKING)
-_CALL_TYPES = {kind.value.encode() for kind in _CALLS}
-# A serial's happy path writes five transitions (received, validated, submitting, accepted, issued), one of
-# them a call: a batch of this many transitions per call in flight keeps FAPIAO_ISSUE_BATCH calls busy.
-TRANSITIONS_PER_CALL = 5
 # A whole provider call may take this many HTTP timeouts (a token, then the submit, then a query after a
-# duplicate answer), and no more. A batch runs at most TRANSITIONS_PER_CALL rounds of FAPIAO_ISSUE_BATCH
-# calls, so it stands still for at most 5 x 2 x FAPIAO_PROVIDER_TIMEOUT_S (100 s by default), under the
-# commit watchdog's FAPIAO_WATCHDOG_STALL_S (the worker refuses to start with a stall limit that is not).
+# duplicate answer), and no more. A record waits at most one such call for a free slot, then makes its own,
+# so a partition's commit stands still for at most 2 x 2 x FAPIAO_PROVIDER_TIMEOUT_S (40 s by default), under
+# the commit watchdog's FAPIAO_WATCHDOG_STALL_S (the worker refuses to start with a stall limit that is not).
 CALL_DEADLINE_TIMEOUTS = 2
 # The longest the issue agent waits for the fold's row of a transition to be durable. The fold's batch that
 # wrote it is in this process and ends in milliseconds, or the process exits; past this the broker is stuck,
@@ -49,19 +48,13 @@ CALL_DEADLINE_TIMEOUTS = 2
 DURABLE_WAIT_S = 60.0
 
 
-def _header(event: EventT, name: str) -> bytes | None:
-    headers = event.message.headers or ()
-    pairs = headers.items() if isinstance(headers, dict) else headers
-    return next((value for key, value in pairs if key == name), None)
-
-
 async def call_provider(providers: dict[str, Provider], gate: SellerGate, transition: InvoiceEvent,
                         deadline_s: float | None = None) -> Signal:
     """One provider call for one transition, always answered with a signal (never an exception).
 
     `deadline_s` bounds the whole call (token, submit, a query after a duplicate answer); past it the
-    call is in doubt, as a timeout is. The issue agent's batch waits for its slowest call, so this
-    bounds how long a batch, and the offsets behind it, can stand still.
+    call is in doubt, as a timeout is. A partition's commit waits for its oldest call, so this bounds how
+    long the offsets behind it can stand still.
     """
     request = transition.request
     querying = transition.type is not EventType.SUBMITTING  # a "try again" to an ask tells nothing: in doubt
@@ -133,24 +126,20 @@ async def _call_red(provider: RedProvider, kind: EventType, request: InvoiceRequ
     return outcome
 
 
-async def call_all(providers: dict[str, Provider], gate: SellerGate, due: list[InvoiceEvent],
-                   limit: int, deadline_s: float | None = None) -> list[Signal]:
-    """Every due transition's call, at most `limit` in flight at once, each within `deadline_s`; the signals
-    in the order of `due`."""
-    in_flight = asyncio.Semaphore(limit)
-
-    async def call(transition: InvoiceEvent) -> Signal:
-        async with in_flight:
-            return await call_provider(providers, gate, transition, deadline_s)
-
-    return await asyncio.gather(*(call(transition) for transition in due))
-
-
 def inherited_signal(transition: InvoiceEvent) -> Signal:
     """What a submission inherited with its partition comes to: in doubt, asked about before anything is sent."""
     outcome = Outcome(OutcomeKind.IN_DOUBT, "inherited_call", "a submission written before this worker took the "
                       "partition: its predecessor may have sent it, so the provider is asked first")
     return signal_for(transition.serial, outcome, at=clock.now(), source="issue", attempt=transition.attempt)
+
+
+def with_request(transition: InvoiceEvent, row: InvoiceState | None) -> InvoiceEvent:
+    """The transition with the request its call sends: a red's order carries its own; a blue's is the row's
+    (calls no longer carry it; one written before that still does)."""
+    if transition.request is not None:
+        return transition
+    request = transition.red.request if transition.red is not None else row.request if row is not None else None
+    return replace(transition, request=request)
 
 
 async def owed(pipeline: Pipeline, event: EventT, transition: InvoiceEvent) -> bool | Signal:
@@ -176,33 +165,73 @@ async def owed(pipeline: Pipeline, event: EventT, transition: InvoiceEvent) -> b
         and row.attempt <= transition.attempt
 
 
-async def issue_batch(pipeline: Pipeline, providers: dict[str, Provider], gate: SellerGate,
-                      batch: list[EventT]) -> None:
-    due: list[InvoiceEvent] = []
-    answered: list[Signal] = []
-    for event in batch:
-        kind = _header(event, EVENT_TYPE_HEADER)
-        if kind is not None and kind not in _CALL_TYPES:
-            continue  # most transitions ask nothing of the provider: don't decode them
+class Issuer:
+    """The issue agent's work: each record of `fapiao.calls` is called for as it comes, at most
+    `FAPIAO_ISSUE_BATCH` in flight, and acknowledged (so committed) only once its answer is on the broker and
+    every record read before it from its partition is acknowledged too (`InOrder`).
+
+    Nothing waits for a batch's slowest call: a record read while others are in flight starts as soon as a
+    call ends, so the provider's latency is hidden by calls in flight rather than added to each batch.
+    """
+
+    def __init__(self, pipeline: Pipeline, providers: dict[str, Provider], gate: SellerGate,
+                 ack: Callable[[EventT], Awaitable[Any]]) -> None:
+        self.pipeline, self.providers, self.gate, self.ack = pipeline, providers, gate, ack
+        self._slots = asyncio.Semaphore(pipeline.settings.issue_batch)
+        self._order: InOrder[EventT] = InOrder()
+        self._running: set[asyncio.Task[None]] = set()
+        self._deadline_s = call_deadline_s(pipeline.settings)
+
+    async def take(self, event: EventT) -> None:
+        """Start the work on one record; first wait while the most calls allowed are in flight."""
+        await self._slots.acquire()
+        entry = self._order.read(event.message.tp, event)
+        task = asyncio.ensure_future(self._work(event, entry))
+        self._running.add(task)
+        task.add_done_callback(self._ended)
+
+    async def drain(self) -> None:
+        """Wait until the work on every record taken has ended."""
+        while self._running:
+            await asyncio.wait(set(self._running))
+
+    def _ended(self, task: asyncio.Task[None]) -> None:
+        self._running.discard(task)
+        self._slots.release()
+        if not task.cancelled() and task.exception() is not None:
+            exit_failed("issue", task.exception())  # before any later record of its partition is committed
+
+    async def _work(self, event: EventT, entry: Entry[EventT]) -> None:
+        signal, serial = await self._answer(event)
+        if signal is not None:
+            # Acknowledged before the record is: faust's flush before a commit does not report a failed send.
+            await (await self.pipeline.send("signals", signal.serial, signal))
+        if serial is not None:
+            self.pipeline.called[serial] = time.time()
+        released = self._order.done(entry)
+        for ready in released:
+            await self.ack(ready)
+        self.pipeline.finished("calls", released)  # the reconcile timer's sign that these serials had their turn
+
+    async def _answer(self, event: EventT) -> tuple[Signal | None, str | None]:
+        """The signal that answers one record (None: nothing to say), and the serial when a call was made."""
+        pipeline = self.pipeline
         try:
             transition = pipeline.codec.decode(event.message.value or b"", InvoiceEvent)
         except Exception as exc:
-            await pipeline.dead_letter(event, f"{type(exc).__name__}: {exc}", stage="issue")
-            continue
-        if transition.type not in _CALLS:
-            continue
+            await (await pipeline.dead_letter(event, f"{type(exc).__name__}: {exc}", stage="issue"))
+            return None, None
+        if transition.type not in CALLS:
+            return None, None  # only the fold writes here, and only calls; anything else asks nothing
         verdict = await owed(pipeline, event, transition)
         if isinstance(verdict, Signal):
-            answered.append(verdict)
-        elif verdict:
-            due.append(transition)
-    signals = await call_all(providers, gate, due, pipeline.settings.issue_batch, call_deadline_s(pipeline.settings))
-    # Acknowledged before faust acks the batch: its flush before a commit does not report a send that failed.
-    await asyncio.gather(*[await pipeline.send("signals", signal.serial, signal) for signal in [*answered, *signals]])
-    pipeline.finished("events", batch)  # the reconcile timer's sign that these serials had their turn
-    finished_at = time.time()
-    for transition in due:
-        pipeline.called[transition.serial] = finished_at
+            return verdict, None
+        if not verdict:
+            return None, None
+        call = with_request(transition, pipeline.state(transition.serial))
+        if call.request is None:
+            return None, None  # the row is gone (another worker holds it now): nothing to ask with
+        return await call_provider(self.providers, self.gate, call, self._deadline_s), call.serial
 
 
 def call_deadline_s(settings: Settings) -> float:
@@ -211,13 +240,13 @@ def call_deadline_s(settings: Settings) -> float:
 
 
 def check_watchdog(settings: Settings) -> None:
-    """Refuse a commit watchdog that would restart a worker whose issue batch only waits for a slow provider."""
-    longest = TRANSITIONS_PER_CALL * call_deadline_s(settings)  # every round of calls at its deadline
+    """Refuse a commit watchdog that would restart a worker whose issue agent only waits for a slow provider."""
+    longest = 2 * call_deadline_s(settings)  # a free slot after one call at its deadline, then its own
     if settings.watchdog_stall_s <= longest:
         raise ConfigurationError(
-            f"FAPIAO_WATCHDOG_STALL_S={settings.watchdog_stall_s:g} must exceed {longest:g}, the longest an issue "
-            f"batch can take with FAPIAO_PROVIDER_TIMEOUT_S={settings.provider_timeout_s:g} "
-            f"({TRANSITIONS_PER_CALL * CALL_DEADLINE_TIMEOUTS} x the provider timeout)")
+            f"FAPIAO_WATCHDOG_STALL_S={settings.watchdog_stall_s:g} must exceed {longest:g}, the longest a call "
+            f"can hold its partition's commit with FAPIAO_PROVIDER_TIMEOUT_S={settings.provider_timeout_s:g} "
+            f"({2 * CALL_DEADLINE_TIMEOUTS} x the provider timeout)")
 
 
 def install(pipeline: Pipeline, providers: dict[str, Provider]) -> SellerGate:
@@ -227,9 +256,14 @@ def install(pipeline: Pipeline, providers: dict[str, Provider]) -> SellerGate:
     gate = SellerGate(probe_after_s=settings.seller_probe_s, rate_per_s=settings.seller_rate_per_s,
                       burst=settings.seller_burst)
 
-    @pipeline.app.agent(pipeline.topics["events"], name="issue_invoices")
+    @pipeline.app.agent(pipeline.topics["calls"], name="issue_invoices")
     async def issue_invoices(stream: StreamT) -> None:
-        async for batch in stream.take_events(settings.issue_batch * TRANSITIONS_PER_CALL, within=ISSUE_WINDOW_S):
-            await run_batch(issue_batch(pipeline, providers, gate, batch), "issue")
+        issuer = Issuer(pipeline, providers, gate, stream.ack)
+        try:
+            async for batch in stream.noack_take(settings.issue_batch, within=BATCH_WINDOW_S):
+                for event in batch:
+                    await issuer.take(event)
+        finally:  # stopping: the calls in flight end (within their deadline) and are acknowledged first
+            await run_batch(issuer.drain(), "issue")
 
     return gate

@@ -55,7 +55,7 @@ from fapiao.streams.redletter.remaining import nothing_left, remaining
 from fapiao.streams.validation.registry import error
 
 __all__ = ["Policy", "decide", "evolve", "replay", "result_of", "backoff", "stretched", "Validator", "HISTORY_LIMIT", "FINDINGS_LIMIT",
-           "CALLBACK_HINT", "CALLBACK_VERIFIED"]
+           "CALLBACK_HINT", "CALLBACK_VERIFIED", "CALLS"]
 
 Validator = Callable[[InvoiceRequest], list[Finding]]
 HISTORY_LIMIT = 50  # state rows keep the latest transitions; the log keeps them all
@@ -65,6 +65,8 @@ FINDINGS_LIMIT = 100  # a hostile request can have a finding per line; a record 
 # One that carried a valid signature (yipiaoyun) is taken as the provider's word.
 CALLBACK_HINT = "callback"
 CALLBACK_VERIFIED = "callback-signed"
+# The transitions that owe the provider a call: the issue agent makes it (a copy of each goes to `fapiao.calls`).
+CALLS = frozenset({EventType.SUBMITTING, EventType.QUERYING, EventType.REVOKING})
 
 
 @dataclass(frozen=True)
@@ -109,27 +111,27 @@ def backoff(serial: str, attempt: int, policy: Policy) -> timedelta:
 
 
 class _Builder:
-    """Numbers the events of one decision after the state's last seq."""
+    """Numbers the events of one decision after the state's last seq, each with the serial's provider."""
 
     def __init__(self, state: InvoiceState | None, signal: Signal, policy: Policy) -> None:
         self.seq = state.seq if state else 0
         self.policy = policy
         self.signal = signal
         self.state = state
+        self.provider = state.provider if state else None  # a new serial learns it from its request
         self.events: list[InvoiceEvent] = []
 
     def add(self, type_: EventType, **fields: object) -> None:
         self.seq += 1
-        provider = self.state.provider if self.state else None
         request = fields.get("request")
-        if provider is None and isinstance(request, InvoiceRequest):
-            provider = request.provider
+        if self.provider is None and isinstance(request, InvoiceRequest):
+            self.provider = request.provider
         red = fields.get("red")
-        if provider is None and red is not None:
-            provider = red.request.provider  # type: ignore[attr-defined]  # a red learns its provider from its blue
+        if self.provider is None and red is not None:
+            self.provider = red.request.provider  # type: ignore[attr-defined]  # a red learns its provider from its blue
         fields.setdefault("attempt", self.state.attempt if self.state else 0)
         self.events.append(InvoiceEvent(serial=self.signal.serial, seq=self.seq, type=type_, at=self.signal.at,
-                                        provider=provider, origin=self.signal.origin, **fields))  # type: ignore[arg-type]
+                                        provider=self.provider, origin=self.signal.origin, **fields))  # type: ignore[arg-type]
 
 
 def _capped(findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
@@ -171,7 +173,7 @@ def _on_request(state: InvoiceState | None, signal: Signal, validate: Validator,
     elif request.kind is RequestKind.RED_CANCEL:
         out.add(EventType.CANCELLING, peer=request.original_serial)
     else:
-        out.add(EventType.SUBMITTING, attempt=1, request=request, due_at=signal.at + out.policy.submit_timeout)
+        out.add(EventType.SUBMITTING, attempt=1, due_at=signal.at + out.policy.submit_timeout)
 
 
 def _reject(findings: tuple[Finding, ...], out: _Builder) -> None:
@@ -190,15 +192,14 @@ def _call_again(state: InvoiceState, signal: Signal, policy: Policy, out: _Build
     A red is sent and asked about as a blue is: the provider raises its form with it, and the red's query
     tells the form's status too. (A form applied for on its own has no key to ask about: a lost answer
     could only be found by applying again, and a provider that does not refuse a repeated order would
-    raise a second form, which the buyer could confirm into a second red.)
+    raise a second form, which the buyer could confirm into a second red.) A call does not carry the
+    request: it rode in once, on `received`, and the issue agent reads it from the serial's row.
     """
-    request = state.request if state.red is None else state.red.request
     due_at = signal.at + policy.submit_timeout
     if query:
-        out.add(EventType.QUERYING, request=request, red=state.red, form=state.form, due_at=due_at)
+        out.add(EventType.QUERYING, red=state.red, form=state.form, due_at=due_at)
     else:
-        out.add(EventType.SUBMITTING, attempt=state.attempt + 1, request=request, red=state.red, form=state.form,
-                due_at=due_at)
+        out.add(EventType.SUBMITTING, attempt=state.attempt + 1, red=state.red, form=state.form, due_at=due_at)
 
 
 _ASKING = (Status.QUERYING, Status.REVOKING)  # a failed ask tells nothing: in doubt
@@ -218,8 +219,7 @@ def _on_answer(state: InvoiceState, signal: Signal, policy: Policy, out: _Builde
         # Unsigned callbacks can be forged: confirm with a query before believing them. A red is queried
         # even while its form waits: its provider may have issued it on confirmation by itself (确认即开票).
         if status is not Status.QUERYING:
-            out.add(EventType.QUERYING, request=state.request if state.red is None else state.red.request,
-                    red=state.red, form=state.form, due_at=signal.at + policy.submit_timeout)
+            _call_again(state, signal, policy, out, query=True)
     elif kind is SignalKind.ISSUED:
         # A red's provider may have issued it when the form was confirmed: what it says of the form, keep.
         form = _merged(state.form, signal.form) if state.red is not None and signal.form is not None else None
@@ -277,8 +277,7 @@ def _on_form(state: InvoiceState, signal: Signal, policy: Policy, out: _Builder)
             out.add(EventType.IN_DOUBT, form=form, code=signal.code, message=signal.message,
                     due_at=signal.at + stretched(state, EventType.IN_DOUBT, policy.in_doubt_grace, policy))
         elif state.peer is not None:  # a red_cancel waits for this form to be withdrawn
-            out.add(EventType.REVOKING, request=state.red.request, red=state.red, form=form,
-                    due_at=signal.at + policy.submit_timeout)
+            out.add(EventType.REVOKING, red=state.red, form=form, due_at=signal.at + policy.submit_timeout)
         else:
             out.add(EventType.AWAITING_COUNTERPARTY, form=form, due_at=_next_look(state, form, signal, policy))
     else:  # 01 or 04: the provider issues the red now (开票中; for 04, 确认即开票), a callback or a query tells
@@ -368,7 +367,7 @@ def _on_pair_answer(state: InvoiceState, signal: Signal, policy: Policy, out: _B
             out.add(EventType.FAILED, red=signal.red, code="red_withdrawn",
                     message="红冲申请在红字确认单生成前已撤回 / the red was withdrawn before its form was raised")
         else:
-            out.add(EventType.SUBMITTING, attempt=state.attempt + 1, request=signal.red.request, red=signal.red,
+            out.add(EventType.SUBMITTING, attempt=state.attempt + 1, red=signal.red,
                     due_at=signal.at + policy.submit_timeout)
     elif kind is SignalKind.RED_DENIED and status is Status.RESERVING:
         _reject(signal.findings, out)
@@ -392,8 +391,7 @@ def _on_cancel(state: InvoiceState, signal: Signal, out: _Builder) -> None:
         return
     out.add(EventType.CANCEL_REQUESTED, peer=peer)
     if state.status is Status.AWAITING_COUNTERPARTY:
-        out.add(EventType.REVOKING, request=state.red.request if state.red else None, red=state.red, form=state.form,
-                due_at=signal.at + out.policy.submit_timeout)
+        out.add(EventType.REVOKING, red=state.red, form=state.form, due_at=signal.at + out.policy.submit_timeout)
 
 
 def _refuse_cancel(state: InvoiceState | None, peer: str, out: _Builder) -> None:

@@ -1,13 +1,17 @@
-"""Provider outcomes to lifecycle signals: the issue agent's and callback agent's only decision, kept pure."""
+"""Provider outcomes to lifecycle signals: the issue agent's and the gateway's only decision, kept pure."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Iterable
 
-from fapiao.connectors.provider import Outcome, OutcomeKind
+from fapiao.connectors.provider import CallbackFacts, Outcome, OutcomeKind
 from fapiao.schemas.records import InvoiceRequest, Signal, SignalKind
+from fapiao.streams.lifecycle import CALLBACK_HINT, CALLBACK_VERIFIED
 
-__all__ = ["signal_for", "adopt"]
+__all__ = ["signal_for", "adopt", "callback_signals", "SIGNED"]
+
+SIGNED = frozenset({"yipiaoyun"})  # providers whose callbacks carry a signature the gateway checks
 
 _KIND = {
     OutcomeKind.ACCEPTED: SignalKind.ACCEPTED,
@@ -35,6 +39,25 @@ def signal_for(serial: str, outcome: Outcome, *, at: datetime, source: str, atte
         kind = SignalKind.FORM
     return Signal(serial=serial, kind=kind, at=at, source=source, attempt=attempt, code=outcome.code,
                   message=outcome.message, invoice=outcome.invoice, form=outcome.form)
+
+
+def callback_signals(provider: str, facts: Iterable[CallbackFacts], at: datetime) -> list[Signal]:
+    """What an accepted callback tells the fold: a signal per serial it names (facts naming none tell nothing).
+
+    A signed provider's callback (票申; the gateway refused bad signatures) is the provider's word, but 票申 signs
+    only appId, nonceStr, timestamp and signType, not the body: an issued callback carries invoice numbers we
+    can take, while a failure could be forged to make the ERP re-issue, so it only makes the fold ask the
+    provider. An unsigned one (Kingdee) is a hint: the fold answers it with a query, so a forged callback can
+    at most cause a query.
+    """
+    signals = []
+    for fact in facts:
+        if not fact.serial:
+            continue
+        trusted = provider in SIGNED and fact.outcome.kind is OutcomeKind.ISSUED
+        signals.append(signal_for(fact.serial, fact.outcome, at=at,
+                                  source=CALLBACK_VERIFIED if trusted else CALLBACK_HINT, attempt=0))
+    return signals
 
 
 def adopt(request: InvoiceRequest, found: Outcome) -> Outcome:

@@ -1,5 +1,5 @@
 """The faust app and what every agent shares: topics, the state table, the codec, and the two ways out
-(a keyed send, and the dead-letter queue).
+(a keyed send, and the dead-letter queue), both through the worker's own producer (`streams/sender.py`).
 
 Topics and the table are declared here, in one place. Values are raw bytes on every topic and the
 codec in `fapiao.schemas` turns them into records, so the wire format is ours (Avro single-object or
@@ -19,24 +19,24 @@ from typing import Any, Awaitable, Iterable, NamedTuple
 
 import faust
 from aiokafka.partitioner import DefaultPartitioner
-from faust.types import EventT
+from faust.types import TP, EventT
 
 from fapiao.connectors.cluster import Cluster
 from fapiao.schemas.codec import Codec
-from fapiao.schemas.records import InvoiceEvent, InvoiceState, Status
+from fapiao.schemas.records import InvoiceState, Status
 from fapiao.schemas.registry import codec_for
 from fapiao.settings import Settings
 from fapiao.streams.dlq import dead_letter
 from fapiao.streams.guard import CallGuard
 from fapiao.streams.lifecycle import Policy
 from fapiao.streams.metrics import WorkerMetrics
+from fapiao.streams.sender import Delivery, Sender
 from fapiao.streams.store import store_url, table_options
 from fapiao.streams.topics import ROLES, TABLE_NAME, topic_name
 
-__all__ = ["Pipeline", "Due", "create_app", "create_pipeline", "run_batch", "EVENT_TYPE_HEADER", "PROGRESS_ROLES",
-           "BATCH_RECORDS", "BATCH_WINDOW_S", "ISSUE_WINDOW_S", "RAW_BYTES"]
+__all__ = ["Pipeline", "Due", "create_app", "create_pipeline", "run_batch", "exit_failed", "PROGRESS_ROLES",
+           "BATCH_RECORDS", "BATCH_WINDOW_S", "RAW_BYTES"]
 
-EVENT_TYPE_HEADER = "fapiao-event-type"
 # Decoded rows kept for serials in progress. A cache, not the truth (the table is): bounded, since a
 # burst of 100,000 requests puts 100,000 serials in progress at once, and a decoded row takes about
 # 7 KB against 0.8 KB encoded. 2,000 covers what is in progress at several hundred invoices a second.
@@ -44,7 +44,7 @@ LIVE_ROWS = 2000
 
 _CALLING = frozenset({Status.SUBMITTING, Status.QUERYING, Status.REVOKING})
 _PARTITIONER = DefaultPartitioner()
-PROGRESS_ROLES = ("signals", "events", "callbacks")  # whose agents' progress the reconcile timer weighs
+PROGRESS_ROLES = ("signals", "calls")  # whose agents' progress the reconcile timer weighs
 
 log = logging.getLogger("fapiao.streams")
 
@@ -68,16 +68,17 @@ class Pipeline:
     topics: dict[str, faust.TopicT]
     table: faust.Table
     policy: Policy
+    sender: Sender
     # serial -> when the reconcile timer should look at it again; rebuilt from the table on recovery
     due: dict[str, Due] = field(default_factory=dict)
     # set when rows arrive by recovery: the reconcile timer then rebuilds its index from the table
     index_stale: bool = True
     # decoded rows of serials still in progress (bounded by what is in flight); cleared on rebalance
     live: dict[str, InvoiceState] = field(default_factory=dict)
-    # serial -> when the issue agent finished the batch that made its call; dropped when the fold next
+    # serial -> when the issue agent sent the answer to its call; dropped when the fold next
     # writes the serial's row (answered, or another call owed)
     called: dict[str, float] = field(default_factory=dict)
-    # role (signals, events, callbacks) -> partition -> time of the newest record its agent has finished
+    # role (signals, calls) -> partition -> time of the newest record its agent has finished
     read_to: dict[str, dict[int, float]] = field(default_factory=lambda: {role: {} for role in PROGRESS_ROLES})
     # partitions the commit watchdog found stalled; readiness fails while any is
     stalled: list[str] = field(default_factory=list)
@@ -85,25 +86,24 @@ class Pipeline:
     # which provider calls the issue agent may make: rows durable, calls made, partitions inherited
     guard: CallGuard = field(default_factory=CallGuard)
 
-    async def send(self, role: str, serial: str, record: Any) -> Awaitable[Any]:
-        """Send a record keyed by serial (murmur2 puts it beside the serial's row); await the result for the ack.
+    async def send(self, role: str, serial: str, record: Any) -> Delivery:
+        """Send a record keyed by serial (murmur2 puts it beside the serial's row); await the result for the ack."""
+        topic = self.topics[role].get_topic_name()
+        return self._send(topic, serial.encode("utf-8"), self.codec.encode(record, topic))
 
-        Events also carry their type in a header, so a reader can skip the ones it does not act on
-        without decoding them.
-        """
-        topic = self.topics[role]
-        headers = {EVENT_TYPE_HEADER: record.type.value.encode()} if isinstance(record, InvoiceEvent) else None
-        return await topic.send(key=serial.encode("utf-8"), value=self.codec.encode(record, topic.get_topic_name()),
-                                headers=headers)
-
-    async def dead_letter(self, event: EventT, reason: str, stage: str) -> Awaitable[Any]:
-        """Park a record we cannot handle on the DLQ, byte for byte, so its partition keeps flowing."""
+    async def dead_letter(self, event: EventT, reason: str, stage: str) -> Delivery:
+        """Park a record we cannot handle on the DLQ, byte for byte, so its partition keeps flowing; await the
+        result for the ack."""
         message = event.message
         log.warning("dead letter from %s[%s]@%s (%s): %s", message.topic, message.partition, message.offset,
                     stage, reason[:300], extra={"serial": _serial_of(message.key)})
-        return await self.topics["dlq"].send(key=message.key, value=dead_letter(
+        return self._send(self.topics["dlq"].get_topic_name(), message.key, dead_letter(
             topic=message.topic, partition=message.partition, offset=message.offset,
             key=message.key, value=message.value, reason=reason, stage=stage))
+
+    def _send(self, topic: str, key: bytes | None, value: bytes, partition: int | None = None) -> Delivery:
+        self.metrics.records_out.inc(topic)
+        return self.sender.send(topic, key or b"", value, partition)
 
     def state(self, serial: str) -> InvoiceState | None:
         """The serial's row: from the cache of live rows, else decoded from the table."""
@@ -112,17 +112,20 @@ class Pipeline:
         raw = self.table.get(serial.encode("utf-8"))
         return self.codec.decode(raw, InvoiceState) if raw else None
 
-    def put_state(self, row: InvoiceState) -> Awaitable[Any]:
+    def put_state(self, row: InvoiceState) -> Delivery:
         """Write a row to the table and its changelog; keep it decoded while it is still live. Return the
         changelog record's delivery: the row is durable once the broker has acknowledged it.
 
-        What the table's own `__setitem__` does (store the value, send it to the changelog, partitioned by
-        the producer as `use_partitioner` says), but keeping the delivery, which faust drops.
+        What the table's own `__setitem__` does (store the value, send it to the changelog partition of the key,
+        note the offset in a table on disk once the broker has it), but through the worker's producer and
+        keeping the delivery, which faust drops.
         """
         key = row.serial.encode("utf-8")
         value = self.codec.encode(row)
         self.table.data[key] = value
-        delivery = self.table.send_changelog(self.table.partition_for_key(key), key, value)
+        changelog = self.table.changelog_topic.get_topic_name()
+        delivery = self._send(changelog, key, value, self.partition_of(row.serial))
+        delivery.add_done_callback(self._persisted)
         self.live.pop(row.serial, None)  # re-inserted last: the dict's order is least recently used first
         if not row.status.terminal:
             self.live[row.serial] = row
@@ -131,6 +134,13 @@ class Pipeline:
         self.called.pop(row.serial, None)  # the row moved on (answered, or a new call owed): that call is done
         self.track_row(row, written_at=time.time())
         return delivery
+
+    def _persisted(self, delivery: Delivery) -> None:
+        """A changelog record is on the broker: a table on disk notes how far its partition's changelog is
+        held, so that a restart reads only what came after (faust's `_on_changelog_sent` does the same)."""
+        if not delivery.cancelled() and delivery.exception() is None:
+            partition, offset = delivery.result()
+            self.table.data.set_persisted_offset(TP(self.table.changelog_topic.get_topic_name(), partition), offset)
 
     def track_row(self, state: InvoiceState, written_at: float = 0.0) -> None:
         """Keep the reconcile timer's index and the in-doubt count in step with a serial's new state
@@ -230,11 +240,15 @@ async def run_batch(work: Awaitable[None], stage: str) -> None:
         except Exception:
             break
     if not task.cancelled() and task.exception() is not None:
-        log.critical("%s batch failed; exiting so that it is read again, not committed half done",
-                     stage, exc_info=task.exception())
-        os._exit(70)
+        exit_failed(stage, task.exception())
     if cancelled or task.cancelled():
         raise asyncio.CancelledError
+
+
+def exit_failed(stage: str, error: BaseException | None) -> None:
+    """Exit the worker at once, before faust can commit what failed: a restart reads it again."""
+    log.critical("%s batch failed; exiting so that it is read again, not committed half done", stage, exc_info=error)
+    os._exit(70)
 
 
 def _policy(settings: Settings) -> Policy:
@@ -257,10 +271,8 @@ def _policy(settings: Settings) -> Policy:
 
 FETCH_MAX_WAIT_MS = 20
 # How long an agent gathers records into one batch: faust yields a `take_events` batch on this timer (or
-# when full), so a record waits half of it on average at each hop of an invoice. The issue agent waits
-# longer: each of its batches holds its calls until the slowest answers, so it needs big batches.
+# when full), so a record waits half of it on average at each hop of an invoice.
 BATCH_WINDOW_S = 0.005
-ISSUE_WINDOW_S = 0.02
 BATCH_RECORDS = 500  # the most records intake and the fold take in one batch
 # Raw bytes in and out: faust never decodes, so no key or value can crash an agent before our code sees
 # it; the codec decodes inside each handler, where a failure goes to the DLQ.
@@ -338,7 +350,7 @@ def create_pipeline(settings: Settings, cluster: Cluster) -> Pipeline:
                       store=store_url(settings.table_store), options=table_options(settings.table_store),
                       help="serial -> InvoiceState (Avro): the fold of the serial's events")
     pipeline = Pipeline(app=app, settings=settings, codec=codec_for(settings.schema_registry_url), topics=topics,
-                        table=table, policy=_policy(settings))
+                        table=table, policy=_policy(settings), sender=Sender(cluster))
     app.sensors.add(_CountRecords(pipeline.metrics))
 
     @app.on_partitions_revoked.connect
@@ -348,9 +360,9 @@ def create_pipeline(settings: Settings, cluster: Cluster) -> Pipeline:
 
     @app.on_partitions_assigned.connect
     async def _note_what_is_inherited(_: Any, assigned: Iterable[Any], **__: Any) -> None:
-        # Transitions written before this process took a partition may have been called by its predecessor.
-        events = pipeline.topics["events"].get_topic_name()
-        taken = [tp for tp in assigned if tp.topic == events]
+        # Calls written before this process took a partition may have been made by its predecessor.
+        calls = pipeline.topics["calls"].get_topic_name()
+        taken = [tp for tp in assigned if tp.topic == calls]
         at = time.time()
         try:
             ends = await app.consumer.highwaters(*taken) if taken else {}

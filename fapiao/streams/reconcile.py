@@ -7,13 +7,13 @@ recovery or a rebalance the index is rebuilt from the table.
 Before it chases a serial, the timer makes sure the serial is not merely waiting its turn, judged by
 each agent's progress through its partition (the time of the newest record in a batch it finished):
 
-- an answer may be unread: the serial's partition of `fapiao.signals` (or of `fapiao.callbacks`) has
-  unread records, and the fold (or the callback agent) has not yet finished one sent after the serial
-  fell due;
+- an answer may be unread: the serial's partition of `fapiao.signals` (where the issue agent's answers
+  and the gateway's callbacks arrive) has unread records, and the fold has not yet finished one sent
+  after the serial fell due;
 - it owes a provider call (submitting, querying) that was made: its answer may be unread, as long as
   the serial's partition of `fapiao.signals` has unread records and the fold has not finished one sent
   after the issue agent finished the call;
-- it owes a call not yet made: the call may be queued, as long as its partition of `fapiao.events` has
+- it owes a call not yet made: the call may be queued, as long as its partition of `fapiao.calls` has
   unread records and the issue agent has not finished one written after the row.
 
 Under a burst of 100,000 requests these cases turned thousands of queued serials into queries, work
@@ -35,8 +35,6 @@ from fapiao.streams.pipeline import PROGRESS_ROLES, Due, Pipeline
 
 __all__ = ["install", "rebuild_due_index", "queued_partitions", "waits_its_turn", "unanswered"]
 
-# where an answer for a serial can wait unread: a signal, or a callback the callback agent has not read
-ANSWERS = ("signals", "callbacks")
 
 
 async def rebuild_due_index(pipeline: Pipeline) -> None:
@@ -74,13 +72,13 @@ def waits_its_turn(due: Due, called_at: float | None, unread: Mapping[str, set[i
     def behind(role: str, moment: float) -> bool:
         return due.partition in unread[role] and read_to[role].get(due.partition, 0.0) < moment
 
-    if any(behind(role, due.at) for role in ANSWERS):
+    if behind("signals", due.at):  # an answer (a call's, or a callback's) may be unread
         return True
     if due.owed_call_since is None:
         return False
     if called_at is not None:
         return behind("signals", called_at)
-    return behind("events", due.owed_call_since)
+    return behind("calls", due.owed_call_since)
 
 
 def unanswered(due: Due, sent: tuple[float, float] | None, moment: float, resend_after_s: float,
@@ -108,7 +106,7 @@ def install(pipeline: Pipeline) -> None:
             pipeline.index_stale = False
         now = clock.now()
         moment = now.timestamp()
-        offsets = await pipeline.offsets(PROGRESS_ROLES)  # one end-offsets request for the three topics
+        offsets = await pipeline.offsets(PROGRESS_ROLES)  # one end-offsets request for both topics
         unread = {role: queued_partitions({tp: ends for tp, ends in offsets.items() if tp.topic == name})
                   for role, name in names.items()}
         for serial, due in list(pipeline.due.items()):

@@ -30,6 +30,7 @@ ROLES: dict[str, tuple[Mapping[str, str], str]] = {
     "requests": (_KEEP_FOREVER, "InvoiceRequest from the ERP (JSON or Avro), keyed by serial by any client"),
     "signals": ({}, "Signal: inputs to the lifecycle fold, keyed by serial with murmur2"),
     "events": (_KEEP_FOREVER, "InvoiceEvent: every transition of every serial (the audit log)"),
+    "calls": ({}, "InvoiceEvent: the transitions that owe a provider call (a copy of each), for the issue agent"),
     "results": (_KEEP_FOREVER, "InvoiceResult: one terminal outcome per serial, for the ERP and others"),
     "callbacks": (_KEEP_FOREVER, "Callback: provider webhooks exactly as received by the gateway"),
     "dlq": (_KEEP_FOREVER, "records that could not be handled, with the original bytes and the reason"),
@@ -37,8 +38,8 @@ ROLES: dict[str, tuple[Mapping[str, str], str]] = {
 
 
 # The record each Avro topic carries (requests may be JSON or Avro; the DLQ is JSON).
-RECORD_TYPES: dict[str, type] = {"signals": Signal, "events": InvoiceEvent, "results": InvoiceResult,
-                                 "callbacks": CallbackRecord}
+RECORD_TYPES: dict[str, type] = {"signals": Signal, "events": InvoiceEvent, "calls": InvoiceEvent,
+                                 "results": InvoiceResult, "callbacks": CallbackRecord}
 
 
 def topic_name(prefix: str, role: str) -> str:

@@ -20,7 +20,7 @@ __all__ = ["CommitWatch", "install"]
 
 log = logging.getLogger("fapiao.watchdog")
 _EXIT_STALLED = 4
-SOURCES = ("requests", "signals", "events", "callbacks")
+SOURCES = ("requests", "signals", "calls")
 
 
 @dataclass

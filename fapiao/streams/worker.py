@@ -12,11 +12,11 @@ from mode.utils.logging import level_number
 
 from fapiao.connectors.cluster import Cluster
 from fapiao.connectors.kafka import create_topics
-from fapiao.connectors.registry import callback_parsers, providers
+from fapiao.connectors.registry import providers
 from fapiao.logs import logging_config
 from fapiao.metrics import process_stopped
 from fapiao.settings import SHUTDOWN_DEADLINE_S, Settings
-from fapiao.streams import callbacks, intake, invoices, issuing, reconcile, recovery, store, watchdog, web
+from fapiao.streams import intake, invoices, issuing, reconcile, recovery, store, watchdog, web
 from fapiao.streams.pipeline import Pipeline, create_pipeline
 from fapiao.streams.topics import all_topics
 from fapiao.streams.validation import validate
@@ -32,7 +32,6 @@ def build(settings: Settings, cluster: Cluster) -> Pipeline:
     intake.install(pipeline)
     invoices.install(pipeline, validate)
     issuing.install(pipeline, providers(settings))
-    callbacks.install(pipeline, callback_parsers(settings))
     recovery.install(pipeline, cluster)
     reconcile.install(pipeline)
     watchdog.install(pipeline)
@@ -76,7 +75,9 @@ def run(settings: Settings, cluster: Cluster, loglevel: str = "info") -> None:
     try:
         _Worker(pipeline.app, loglevel=loglevel, quiet=True, logging_config=config).execute_from_commandline()
     except SystemExit as stopped:
-        if not stopped.code:  # faust stopped and flushed its producer: the changelog has every row on disk
+        # faust stopped, and every batch ended only once the broker had its rows: the changelog has every row
+        # on disk, unless the producer still holds one
+        if not stopped.code and pipeline.sender.close() == 0:
             store.mark_closed(tabledir)
         raise
     finally:

@@ -30,7 +30,7 @@ from fapiao.schemas.records import EventType, InvoiceEvent, Status
 from fapiao.streams.topics import topic_name
 
 # The topics a worker consumes: what it has not committed there is work in flight.
-SOURCES = ("requests", "signals", "events", "callbacks")
+SOURCES = ("requests", "signals", "calls")
 
 
 def _line(request: dict[str, Any], **changes: Any) -> dict[str, Any]:

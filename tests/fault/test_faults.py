@@ -73,7 +73,9 @@ def test_provider_errors_timeouts_lost_and_duplicated_callbacks_and_expiring_tok
 
 
 def test_broker_unreachable_for_a_few_seconds_mid_run(fault_run: Callable[..., Run]) -> None:
-    run = fault_run(400, provider="mixed")
+    # Enough requests that the group is still behind when it first commits: 400 were all committed by then once
+    # the issue agent stopped waiting for batches.
+    run = fault_run(1000, provider="mixed")
     run.publish()
     run.wait_for_commits_past(run.committed())
     in_flight = run.in_flight()

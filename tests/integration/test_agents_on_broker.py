@@ -1,4 +1,5 @@
-"""Intake, recovery and the commit watchdog, each watched on the real broker through a real worker process.
+"""Intake, the calls topic, recovery and the commit watchdog, each watched on the real broker through a real
+worker process.
 
 What each test reads comes from the broker (records, committed offsets, partition ends) or the worker's
 own HTTP views, never from the code under test.
@@ -17,7 +18,7 @@ from typing import Callable, Iterator
 import httpx
 import pytest
 from aiokafka.partitioner import DefaultPartitioner
-from broker_offsets import end_offsets, uncommitted, wait_until_committed
+from broker_offsets import committed_offsets, end_offsets, uncommitted, wait_until_committed
 from confluent_kafka import Consumer, Producer, TopicPartition
 from sandbox_options import CARELESS
 
@@ -26,12 +27,13 @@ from fapiao.connectors.stack import Stack, StackOptions
 from fapiao.connectors.watch import ResultWatcher
 from fapiao.samples import demo_requests, valid_request
 from fapiao.schemas.codec import Codec
-from fapiao.schemas.records import Signal, SignalKind, Status
+from fapiao.schemas.records import EventType, InvoiceEvent, Signal, SignalKind, Status
 from fapiao.streams.recovery import read_changelog_tail
 from fapiao.streams.topics import topic_name
 
 pytestmark = pytest.mark.integration
 
+SOURCES = ("requests", "signals", "calls")  # what the worker reads: its work in flight
 STALL_S = "3"  # short, so that a watchdog that mistook a busy partition for a stalled one would show it
 
 
@@ -93,6 +95,34 @@ def test_intake_moves_each_request_from_the_erps_partition_to_its_serials_murmur
     wait_until_committed(stack.cluster, stack.settings.app_id, [_topic(stack, "requests")])
 
 
+def test_the_issue_agent_is_sent_each_call_transition_once_and_reads_no_other(stack: Stack) -> None:
+    """Every submitting and querying transition on the log is on `fapiao.calls` too, in the same partition, and
+    the worker reads the calls, not the log (its group commits nothing on `fapiao.events`)."""
+    requests = [valid_request(f"CA{index:03d}{uuid.uuid4().hex[:6]}", "kingdee") for index in range(40)]
+    serials = {str(r["serial"]) for r in requests}
+    _publish(stack, requests)
+    _results(stack, sorted(serials))
+    wait_until_committed(stack.cluster, stack.settings.app_id, [_topic(stack, "calls")])
+    codec = Codec()
+
+    def transitions(role: str) -> list[tuple[int, str, int, EventType]]:
+        out = []
+        for message in read_topic(stack.cluster, _topic(stack, role)):
+            event = codec.decode(message.value(), InvoiceEvent)
+            if event.serial in serials:
+                assert message.key() == event.serial.encode()
+                out.append((message.partition(), event.serial, event.seq, event.type))
+        return sorted(out)
+
+    logged, calls = transitions("events"), transitions("calls")
+    assert calls == [entry for entry in logged if entry[3] in (EventType.SUBMITTING, EventType.QUERYING)]
+    assert {entry[3] for entry in calls} == {EventType.SUBMITTING, EventType.QUERYING}, \
+        "premise: Kingdee's unsigned callbacks are confirmed by a query, so both kinds of call were made"
+    events = _topic(stack, "events")
+    read = committed_offsets(stack.cluster, stack.settings.app_id, end_offsets(stack.cluster, [events]))
+    assert set(read.values()) == {0}, f"the worker's group read the log: {read}"
+
+
 def test_recovery_reads_the_changelog_past_the_reported_high_watermark(stack: Stack) -> None:
     topic = f"{stack.settings.topic_prefix}.tail-test"
     out = Producer(stack.cluster.config({"linger.ms": 50}))  # one batch, as a table flush writes
@@ -117,7 +147,7 @@ def test_a_worker_restarted_after_sigterm_holds_every_row_it_wrote_and_rereads_n
     serials = [str(r["serial"]) for r in requests]
     _publish(stack, requests)
     final = {serial: result.status for serial, result in _results(stack, serials).results.items()}
-    sources = [_topic(stack, role) for role in ("requests", "signals", "events", "callbacks")]
+    sources = [_topic(stack, role) for role in SOURCES]
     wait_until_committed(stack.cluster, stack.settings.app_id, sources)
 
     assert stack.processes["worker-0"].stop(timeout_s=30.0, sig=signal.SIGTERM) == 0
@@ -170,7 +200,7 @@ def test_the_watchdog_reads_lag_from_the_broker_and_never_calls_a_busy_worker_st
         watcher.close()
     assert not watcher.pending
     assert most_lag > 0, "premise: the worker never had a backlog, so the watchdog judged nothing"
-    sources = [_topic(stack, role) for role in ("requests", "signals", "events", "callbacks")]
+    sources = [_topic(stack, role) for role in SOURCES]
     wait_until_committed(stack.cluster, stack.settings.app_id, sources)
     assert uncommitted(stack.cluster, stack.settings.app_id, sources) == {}
     deadline = time.monotonic() + 30  # the watchdog looks every STALL_S / 4 seconds

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.integration
 
 FIGURES = {"count", "latency_ms", "invoices_per_s", "p50_ms", "p95_ms", "p99_ms", "ceiling_per_s", "ratio",
            "worker_rss_mb", "faust_ceiling_per_s", "records_per_invoice", "faust_bound_per_s", "worker_cpu_s",
-           "cpu_ms_per_invoice", "processes"}
+           "cpu_ms_per_invoice", "processes", "issued_twice"}
 
 
 def bench(settings: Settings, *args: str) -> dict[str, Any]:
@@ -42,6 +42,7 @@ def bench(settings: Settings, *args: str) -> dict[str, Any]:
 
 def assert_a_sensible_run(figures: dict[str, Any]) -> None:
     assert (figures["count"], figures["warmup"], figures["pending"], figures["latency_ms"]) == (40, 5, 0, 0)
+    assert figures["issued_twice"] == 0
     assert 0 < figures["p50_ms"] <= figures["p95_ms"] <= figures["p99_ms"]
     assert figures["invoices_per_s"] > 0 and figures["worker_rss_mb"] > 0
     # the worker's own counters (summed over its processes) saw each invoice cross several topics
@@ -51,9 +52,10 @@ def assert_a_sensible_run(figures: dict[str, Any]) -> None:
     assert figures["cpu_ms_per_invoice"] * figures["count"] / 1000 == pytest.approx(figures["worker_cpu_s"], abs=0.06)
 
 
-def test_bench_answers_every_request_and_ends_with_its_figures_as_json(settings: Settings) -> None:
-    figures = bench(settings)
+def test_bench_answers_every_request_and_ends_with_its_figures_and_audit_as_json(settings: Settings) -> None:
+    figures = bench(settings, "--audit")
     assert FIGURES <= figures.keys() and figures["processes"] == 1 and "scaling" not in figures
+    assert figures["audit"] == {"ok": True, "violated": []}
     assert_a_sensible_run(figures)
     assert figures["ceiling_per_s"] > 0
     # both inputs are rounded to 0.1 and the ratio to 0.001

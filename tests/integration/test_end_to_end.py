@@ -82,7 +82,7 @@ def test_confluent_producer_and_faust_put_a_serial_on_the_same_partition(stack: 
         return seen
 
     ours = partitions("requests")  # confluent-kafka, murmur2_random
-    for role in ("signals", "events", "results"):  # written by faust's own producer
+    for role in ("signals", "events", "calls", "results"):  # written by the worker
         theirs = partitions(role)
         for request in requests:
             key = request["serial"].encode()

@@ -65,6 +65,16 @@ GUARDS: tuple[Guard, ...] = (
         oracle="a recording broker double: which sends were acknowledged when each row was written",
     ),
     Guard(
+        name="fold-marks-rows-late",
+        what="the fold's rows count as being written before any of the batch's transitions is sent, so a call "
+             "read before its row is written waits for it",
+        module="fapiao.streams.invoices",
+        old="    pipeline.guard.writing(list(folded.rows))  # before any send: a call read before its row is written waits\n",
+        new="    pass  # MUTANT: rows are marked only as put_state writes them (after step 1)\n",
+        tests=("tests/unit/streams/test_batch_acks.py::test_the_fold_writes_its_rows_only_after_the_broker_has_every_event_and_result",),
+        oracle="a recording broker double: what the guard holds while the batch's sends are unacknowledged",
+    ),
+    Guard(
         name="intake-commits-unacked",
         what="intake's batch ends (and faust commits it) only once the broker has every signal",
         module="fapiao.streams.intake",
@@ -109,6 +119,28 @@ GUARDS: tuple[Guard, ...] = (
         new="    if False:  # MUTANT: called while the row may still be lost\n",
         tests=("tests/unit/streams/test_issue_guard.py::test_a_call_waits_until_the_row_that_holds_it_is_durable",),
         oracle="a provider double that counts its calls, and when",
+    ),
+    Guard(
+        name="issue-acks-out-of-order",
+        what="a record of fapiao.calls is acknowledged (and so committed) only with every earlier one of its partition",
+        module="fapiao.streams.inorder",
+        old="        queue = self._queues[entry.partition]\n",
+        new="        queue = self._queues[entry.partition]\n"
+            "        queue.remove(entry)\n"
+            "        return [entry.item]  # MUTANT: released when its own work is done, whatever is before it\n",
+        tests=("tests/unit/streams/test_issuing.py::"
+               "test_a_slow_call_holds_back_only_the_acknowledgements_behind_it_in_its_partition",),
+        oracle="the records a recording ack received, and in which order",
+    ),
+    Guard(
+        name="issue-acks-before-the-answer",
+        what="a record of fapiao.calls is acknowledged only once the broker has its answer",
+        module="fapiao.streams.issuing",
+        old="            await (await self.pipeline.send(\"signals\", signal.serial, signal))\n",
+        new="            await self.pipeline.send(\"signals\", signal.serial, signal)  # MUTANT: the broker's ack is not awaited\n",
+        tests=("tests/unit/streams/test_issuing.py::"
+               "test_an_answer_the_broker_refuses_exits_the_worker_and_acknowledges_nothing_behind_it",),
+        oracle="a recording broker double that refuses one signal after taking it, and a recording ack",
     ),
     Guard(
         name="recovery-stops-at-the-watermark",

@@ -1,4 +1,4 @@
-"""The callback gateway: provider webhooks in, records on `fapiao.callbacks` out."""
+"""The callback gateway: provider webhooks in, records on `fapiao.callbacks` and `fapiao.signals` out."""
 
 from fapiao.connectors.gateway.app import METRICS, SERVER_OPTIONS, create_app
 from fapiao.connectors.gateway.guards import GatewayConfig

@@ -1,14 +1,16 @@
-"""The callback gateway: provider webhook POST in, raw record onto `fapiao.callbacks`, then the reply
-the provider expects — only after the broker acknowledged the record.
+"""The callback gateway: provider webhook POST in, raw record onto `fapiao.callbacks` and what it tells each
+serial onto `fapiao.signals`, then the reply the provider expects — only after the broker acknowledged them.
 
-    POST /callbacks/{provider}   check, store, then reply (503 when the broker does not acknowledge in time)
+    POST /callbacks/{provider}   check, store, signal, then reply (503 when the broker does not acknowledge in time)
     GET  /healthz                the process is up
     GET  /readyz                 the broker answers
     GET  /metrics                Prometheus text
 
 A body from a trusted source (see `guards`) is stored even when refused, with a verdict: `malformed`
 (400, or 415 for a content type we do not take) or `rejected` (401 bad signature, 403 wrong shared
-secret). Refused bodies never reach a state change: the callback agent acts only on `accepted` records.
+secret). Refused bodies never reach a state change: only an `accepted` callback is turned into signals
+(`fapiao.streams.outcomes.callback_signals`, the gateway's one decision), keyed by serial on the fold's
+own input topic, so every input of a serial still reaches the fold from one topic in one order.
 Logs name the route, status and verdict only: never a body, header, query string or address.
 """
 
@@ -27,10 +29,11 @@ from fapiao import clock
 from fapiao.connectors.gateway.guards import CONTENT_TYPES, GatewayConfig, TokenBuckets, allowed, token_ok
 from fapiao.connectors.gateway.metrics import Metrics
 from fapiao.connectors.gateway.producer import AsyncProducer, NotAcknowledged
-from fapiao.connectors.provider import CallbackParser
+from fapiao.connectors.provider import CallbackFacts, CallbackParser
 from fapiao.exceptions import MalformedCallback
 from fapiao.schemas.codec import Codec
 from fapiao.schemas.records import CallbackRecord
+from fapiao.streams.outcomes import callback_signals
 
 __all__ = ["create_app", "METRICS", "SERVER_OPTIONS"]
 
@@ -52,6 +55,7 @@ class Verdict:
     status: int
     serial: str | None = None
     reason: str | None = None
+    facts: tuple[CallbackFacts, ...] = ()  # what an accepted body says, serial by serial
 
 
 def _error(status: int, message: str) -> web.Response:
@@ -79,7 +83,7 @@ def _judge(parser: CallbackParser, config: GatewayConfig, request: web.Request, 
     serial = next((f.serial for f in facts if f.serial), None)
     if not parser.verify(body, headers):
         return Verdict("rejected", 401, serial, "signature missing or wrong")
-    return Verdict("accepted", 200, serial)
+    return Verdict("accepted", 200, serial, facts=tuple(facts))
 
 
 def _route(request: web.Request, parsers: Mapping[str, CallbackParser]) -> str:
@@ -134,13 +138,18 @@ def create_app(parsers: dict[str, CallbackParser], producer: AsyncProducer, code
             return _error(413, "body too large")
         headers = _headers(request)
         verdict = _judge(parser, config, request, body, headers)
-        record = CallbackRecord(provider=parser.provider, route=request.path, received_at=clock.now(),
+        received_at = clock.now()
+        record = CallbackRecord(provider=parser.provider, route=request.path, received_at=received_at,
                                 remote_addr=remote, headers=headers, body=body, serial=verdict.serial,
                                 verdict=verdict.verdict, reason=verdict.reason)
         key = (verdict.serial or hashlib.sha256(body).hexdigest()).encode("utf-8")
+        sends = [(config.topic, key, codec.encode(record, config.topic))]
+        sends += [(config.signals_topic, signal.serial.encode("utf-8"), codec.encode(signal, config.signals_topic))
+                  for signal in callback_signals(parser.provider, verdict.facts, received_at)]
         sent_at = time.perf_counter()
         try:
-            await producer.send(config.topic, key, codec.encode(record, config.topic), config.ack_deadline_s)
+            await asyncio.gather(*(producer.send(topic, key_, value, config.ack_deadline_s)
+                                   for topic, key_, value in sends))
         except NotAcknowledged:
             log.warning("callback on /callbacks/%s not stored in time; answering 503 so the provider retries",
                         parser.provider)

@@ -36,7 +36,8 @@ TOKEN_HEADER = "X-Fapiao-Token"
 class GatewayConfig:
     """Everything the gateway app needs besides its parsers, producer and codec."""
 
-    topic: str
+    topic: str  # where callbacks are stored as received
+    signals_topic: str  # where what an accepted callback tells each serial goes: the fold's input
     max_body: int = 1024 * 1024
     ack_deadline_s: float = 5.0
     rate_per_s: float = 200.0
@@ -46,13 +47,13 @@ class GatewayConfig:
     secret_routes: frozenset[str] = frozenset({"kingdee"})
 
     @classmethod
-    def from_settings(cls, settings: Settings, topic: str) -> "GatewayConfig":
+    def from_settings(cls, settings: Settings, topic: str, signals_topic: str) -> "GatewayConfig":
         """Raise `ConfigurationError` naming the key when a CIDR does not parse."""
         try:
             allow = tuple(ipaddress.ip_network(cidr, strict=False) for cidr in settings.gateway_allow_cidrs)
         except ValueError as exc:
             raise ConfigurationError(f"FAPIAO_GATEWAY_ALLOW_CIDRS: {exc}") from exc
-        return cls(topic=topic, max_body=settings.gateway_max_body_bytes,
+        return cls(topic=topic, signals_topic=signals_topic, max_body=settings.gateway_max_body_bytes,
                    ack_deadline_s=settings.gateway_ack_deadline_s, rate_per_s=settings.gateway_rate_per_s,
                    burst=settings.gateway_burst, allow=allow, shared_secret=settings.gateway_shared_secret,
                    secret_routes=frozenset(settings.gateway_secret_routes))

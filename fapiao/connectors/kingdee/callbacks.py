@@ -5,7 +5,7 @@ Accepted shapes (both are `{interfaceCode, returnCode, returnMsg, data}`):
 - 5.1.02/5.1.03 按票/按单: `data` is a JSON array of items (billNo, serialNo, invoiceStatus, invoiceNum, …).
 An item with a non-empty invoiceNum is ISSUED; 2 (开票中/待开) without one is PENDING; anything else
 is FAILED with issueErrorMessage or returnMsg. Callbacks are unsigned: `verify` is True and the
-callback agent confirms with a query before it trusts one.
+fold confirms one with a query before it trusts it.
 
 A red's result (2.1.02 with interfaceCode INVOICE.RED: invoiceProperty "1", negative totals) reads the
 same, under the red's serial; its outcome also carries the form it names (redInfoBillNo,

@@ -12,7 +12,8 @@ exist: a FAILED would invite the ERP to issue the whole application again, i.e. 
 
 Signature [?]: we assume the vendor signs callbacks like requests (same `SIGNED_KEYS`, `sign` excluded).
 That set covers only the core params, not `code` or `data`: a valid signature proves the sender knows
-the appSecret, not that the payload is unaltered, so the callback agent should still confirm by query.
+the appSecret, not that the payload is unaltered, so only an "issued" is taken as said; anything else is
+confirmed by a query (`fapiao.streams.outcomes.callback_signals`).
 
 Reply body [?]: undocumented; we answer `{"code":0,"message":"success"}`, the shape of the vendor's own answers.
 """

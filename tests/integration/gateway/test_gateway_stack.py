@@ -1,5 +1,5 @@
 """The gateway inside the whole system (Kingdee sandbox + gateway + worker as real processes): a callback
-becomes an event, a duplicate changes nothing, an unknown serial becomes `orphan_callback`, and refused
+becomes a signal and then an event, a duplicate changes nothing, an unknown serial becomes `orphan_callback`, and refused
 callbacks never change state."""
 
 from __future__ import annotations
@@ -89,10 +89,9 @@ def test_callbacks_through_the_whole_stack(stack: Stack, tmp_path: Path) -> None
     wait_for("the orphan_callback event",
              lambda: [e for e in events(stack) if e.serial == ORPHAN and e.type.value == "orphan_callback"])
     # Whatever the duplicate or the refusals might have caused has happened once the worker has committed
-    # every callback, signal and event on the broker.
+    # every signal (the gateway sends a callback's before it answers) and every call on the broker.
     prefix = stack.settings.topic_prefix
-    wait_until_committed(stack.cluster, stack.settings.app_id,
-                         [f"{prefix}.callbacks", f"{prefix}.signals", f"{prefix}.events"])
+    wait_until_committed(stack.cluster, stack.settings.app_id, [f"{prefix}.signals", f"{prefix}.calls"])
     after = events(stack)
     assert [e for e in after if e.serial == SERIAL] == before
     assert [e.type.value for e in before].count("issued") == 1

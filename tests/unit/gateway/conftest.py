@@ -12,7 +12,7 @@ from fapiao.connectors.gateway import SERVER_OPTIONS, GatewayConfig, create_app
 from fapiao.connectors.registry import callback_parsers
 from fapiao.schemas.codec import Codec
 from fapiao.settings import load
-from gateway_fakes import TOPIC, MemoryProducer
+from gateway_fakes import SIGNALS, TOPIC, MemoryProducer
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ async def client_factory(producer: MemoryProducer) -> AsyncIterator[Callable[...
     clients: list[TestClient[Any, Any]] = []
 
     async def make(**overrides: Any) -> TestClient[Any, Any]:
-        config = dataclasses.replace(GatewayConfig(topic=TOPIC), **overrides)
+        config = dataclasses.replace(GatewayConfig(topic=TOPIC, signals_topic=SIGNALS), **overrides)
         app = create_app(callback_parsers(load({})), producer, Codec(), config)  # type: ignore[arg-type]
         server = TestServer(app, host="127.0.0.1")
         await server.start_server(**SERVER_OPTIONS)  # served as `fapiao gateway` serves it

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from fapiao.connectors.gateway import NotAcknowledged
 from fapiao.schemas.codec import Codec
-from fapiao.schemas.records import CallbackRecord
+from fapiao.schemas.records import CallbackRecord, Signal
 
-__all__ = ["MemoryProducer", "SECRET", "TOPIC"]
+__all__ = ["MemoryProducer", "SECRET", "TOPIC", "SIGNALS"]
 
 TOPIC = "fapiao.callbacks"
+SIGNALS = "fapiao.signals"
 SECRET = "s3cret-token-Zq9"
 
 
@@ -27,5 +28,13 @@ class MemoryProducer:
     def reachable(self, timeout_s: float = 1.0) -> bool:
         return not self.down
 
+    @property
+    def callbacks(self) -> list[tuple[str, bytes, bytes]]:
+        return [record for record in self.records if record[0] == TOPIC]
+
     def stored(self) -> list[CallbackRecord]:
-        return [Codec().decode(value, CallbackRecord) for _, _, value in self.records]
+        return [Codec().decode(value, CallbackRecord) for _, _, value in self.callbacks]
+
+    def signals(self) -> list[tuple[bytes, Signal]]:
+        """(key, signal) of every record sent to the signals topic."""
+        return [(key, Codec().decode(value, Signal)) for topic, key, value in self.records if topic == SIGNALS]

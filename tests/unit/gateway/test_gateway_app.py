@@ -12,6 +12,8 @@ from gateway_fakes import SECRET, MemoryProducer
 from fapiao.connectors.gateway import METRICS
 from fapiao.connectors.gateway.loadgen import kingdee_callback, yipiaoyun_callback
 from fapiao.connectors.kingdee import KingdeeCallbacks
+from fapiao.schemas.records import SignalKind
+from fapiao.streams.lifecycle import CALLBACK_HINT, CALLBACK_VERIFIED
 
 JSON = {"Content-Type": "application/json"}
 SIGNED = yipiaoyun_callback("Y-1", "sandbox-app", "sandbox-secret")
@@ -23,7 +25,7 @@ async def test_an_accepted_callback_is_stored_then_answered(client_factory: Any,
     response = await client.post("/callbacks/kingdee", data=kingdee_callback("K-1"),
                                  headers={**JSON, "X-Request-Id": "r1"})
     assert response.status == 200 and await response.read() == KingdeeCallbacks.reply_body
-    [(topic, key, _)] = producer.records
+    [(topic, key, _)] = producer.callbacks
     [record] = producer.stored()
     assert (topic, key, record.verdict, record.serial) == ("fapiao.callbacks", b"K-1", "accepted", "K-1")
     assert record.body == kingdee_callback("K-1") and record.route == "/callbacks/kingdee"
@@ -34,6 +36,22 @@ async def test_a_signed_callback_is_accepted(client_factory: Any, producer: Memo
     client = await client_factory()
     assert (await client.post("/callbacks/yipiaoyun", data=SIGNED, headers=JSON)).status == 200
     assert [(r.verdict, r.serial) for r in producer.stored()] == [("accepted", "Y-1")]
+
+
+async def test_an_accepted_callback_is_a_signal_to_its_serial_signed_or_a_hint(client_factory: Any,
+                                                                               producer: MemoryProducer) -> None:
+    """The fold hears of a callback on its own input topic: 票申's signed word, or Kingdee's hint to ask."""
+    client = await client_factory()
+    assert (await client.post("/callbacks/yipiaoyun", data=SIGNED, headers=JSON)).status == 200
+    assert (await client.post("/callbacks/kingdee", data=kingdee_callback("K-1"), headers=JSON)).status == 200
+    assert [(key, s.serial, s.kind, s.source) for key, s in producer.signals()] == [
+        (b"Y-1", "Y-1", SignalKind.ISSUED, CALLBACK_VERIFIED), (b"K-1", "K-1", SignalKind.ISSUED, CALLBACK_HINT)]
+
+
+async def test_a_refused_callback_tells_the_fold_nothing(client_factory: Any, producer: MemoryProducer) -> None:
+    client = await client_factory()
+    assert (await client.post("/callbacks/yipiaoyun", data=FORGED, headers=JSON)).status == 401
+    assert producer.stored()[0].serial == "Y-1" and producer.signals() == []
 
 
 @pytest.mark.parametrize("body, status, verdict", [
@@ -53,7 +71,7 @@ async def test_a_malformed_body_is_keyed_by_its_hash(client_factory: Any, produc
     client = await client_factory()
     response = await client.post("/callbacks/kingdee", data=b'{"returnCode": "0"}', headers=JSON)
     assert response.status == 400 and "interfaceCode" in (await response.json())["error"]
-    assert producer.records[0][1] == hashlib.sha256(b'{"returnCode": "0"}').hexdigest().encode()
+    assert producer.callbacks[0][1] == hashlib.sha256(b'{"returnCode": "0"}').hexdigest().encode()
     assert producer.stored()[0].verdict == "malformed"
 
 
@@ -124,7 +142,7 @@ async def test_a_flood_is_429_counted_and_not_stored(client_factory: Any, produc
     statuses = [(await client.post("/callbacks/kingdee", data=kingdee_callback(f"K-{n}"), headers=JSON)).status
                 for n in range(6)]
     assert statuses == [200, 200, 200, 429, 429, 429]
-    assert len(producer.records) == 3
+    assert len(producer.callbacks) == 3
     text = await (await client.get("/metrics")).text()
     assert "fapiao_gateway_rate_limited_total 3" in text
     assert 'fapiao_gateway_requests_total{route="/callbacks/kingdee",status="429"} 3' in text

@@ -47,23 +47,23 @@ def test_allow_list() -> None:
 
 
 def test_defaults_from_settings() -> None:
-    config = GatewayConfig.from_settings(load({}), "fapiao.callbacks")
+    config = GatewayConfig.from_settings(load({}), "fapiao.callbacks", "fapiao.signals")
     assert (config.max_body, config.ack_deadline_s, config.rate_per_s, config.burst) == (1048576, 5.0, 2000.0, 4000)
-    assert config.allow == () and config.shared_secret is None
+    assert config.allow == () and config.shared_secret is None and config.signals_topic == "fapiao.signals"
     assert not config.needs_token("kingdee")  # no secret configured: no route needs one
 
 
 def test_configured_from_settings() -> None:
     settings = load({"FAPIAO_GATEWAY_ALLOW_CIDRS": "10.0.0.0/8, 192.168.1.7", "FAPIAO_GATEWAY_SHARED_SECRET": "t",
                      "FAPIAO_GATEWAY_SECRET_ROUTES": "kingdee,yipiaoyun", "FAPIAO_GATEWAY_RATE_PER_S": "5.5"})
-    config = GatewayConfig.from_settings(settings, "x.callbacks")
+    config = GatewayConfig.from_settings(settings, "x.callbacks", "x.signals")
     assert [str(n) for n in config.allow] == ["10.0.0.0/8", "192.168.1.7/32"]
     assert config.needs_token("kingdee") and config.needs_token("yipiaoyun") and config.rate_per_s == 5.5
 
 
 def test_a_bad_cidr_names_its_key() -> None:
     with pytest.raises(ConfigurationError, match="FAPIAO_GATEWAY_ALLOW_CIDRS"):
-        GatewayConfig.from_settings(load({"FAPIAO_GATEWAY_ALLOW_CIDRS": "10.0.0.0/33"}), "t")
+        GatewayConfig.from_settings(load({"FAPIAO_GATEWAY_ALLOW_CIDRS": "10.0.0.0/33"}), "t", "s")
 
 
 def test_the_shared_secret_is_a_secret_key() -> None:

@@ -200,6 +200,18 @@ def test_a_request_body_is_reused_only_for_the_very_same_request_object(codec: C
     assert codec.encode(event) == first
 
 
+def test_a_record_written_again_at_once_is_the_same_bytes_under_each_topics_subject(
+        codec_factory, registry: RegistryStub, invoice_request) -> None:
+    """The fold writes a call to the log and to the issue agent: one body, each topic's own schema subject."""
+    codec = codec_factory(registry)
+    event = next(record for record in every_record(invoice_request) if isinstance(record, InvoiceEvent))
+    logged, called = codec.encode(event, topic="fapiao.events"), codec.encode(event, topic="fapiao.calls")
+    assert set(registry.subjects) == {"fapiao.events-value", "fapiao.calls-value"}
+    assert logged[5:] == called[5:] and codec.decode(called, InvoiceEvent) == event
+    changed = dataclasses.replace(event, seq=event.seq + 1)  # equal but for one field, and another object
+    assert codec.decode(codec.encode(changed, topic="fapiao.calls"), InvoiceEvent) == changed
+
+
 # -- JSON requests ---------------------------------------------------------------------------------------
 
 

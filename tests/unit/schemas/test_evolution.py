@@ -2,7 +2,8 @@
 
 `history/fapiao.InvoiceRequest.v0.avsc` is the request before buyer email/mobile, line policy/goods_id,
 `source` and `options`. A record an ERP wrote with it must still become an InvoiceRequest today. The `.v1`
-request and the `.v0` signal, event, result and state are those records before red-letter invoices.
+request and the `.v0` signal, event, result and state are those records before red-letter invoices; the
+`.v1` signal is the signal before a REQUEST carried the ERP's record raw (it carried the request parsed).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import dataclasses
 import io
 import json
 import struct
+from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -25,9 +27,10 @@ from hypothesis import strategies as st
 from schemas_support import build_request
 
 from fapiao.schemas.codec import Codec, crc64_avro, schema_for
-from fapiao.schemas.convert import to_datum
-from fapiao.schemas.records import InvoiceRequest, Line, Party
+from fapiao.schemas.convert import to_avro_datum, to_datum
+from fapiao.schemas.records import InvoiceRequest, Line, Party, Signal, SignalKind
 from fapiao.schemas.requests import parse_request
+from fapiao.streams.erp import parsed
 
 HISTORY = Path(str(resources.files("fapiao.schemas").joinpath("avro", "history")))
 V0 = HISTORY / "fapiao.InvoiceRequest.v0.avsc"
@@ -131,6 +134,16 @@ def test_the_current_schema_reads_generated_old_records(path: Path) -> None:
         assert all(read[field["name"]] == field["default"] for field in added)  # and what is new at its default
         if path == V0:
             assert all(line["policy"] is None and line["goods_id"] is None for line in read["lines"])
+
+
+def test_a_request_signal_written_before_raw_records_decodes_and_is_taken_as_parsed() -> None:
+    request = build_request()
+    old = Signal(serial=request.serial, kind=SignalKind.REQUEST, at=datetime(2025, 3, 11, tzinfo=timezone.utc),
+                 source="intake", request=request, fingerprint="f", origin="fapiao.requests[0]@7")
+    written = single_object(load(HISTORY / "fapiao.Signal.v1.avsc"), to_avro_datum(old))
+    decoded = Codec().decode(written, Signal)
+    assert decoded == old and decoded.raw is None
+    assert parsed(Codec(), decoded) is decoded  # the fold decides on the request it carries
 
 
 def test_the_codec_knows_the_v0_fingerprint() -> None:

@@ -79,6 +79,8 @@ async def test_the_fold_writes_its_rows_only_after_the_broker_has_every_event_an
     folding = asyncio.ensure_future(fold_batch(broker, batch, lambda request: []))  # type: ignore[arg-type]
     await _settle()
     assert broker.sent and broker.rows == [], "a row was written before the broker acknowledged its events"
+    assert set(broker.guard.unflushed) == {"A", "B"}, \
+        "a call read between its transition's send and its row's write would find no row and be dropped"
     records = len(broker.sent)
     for *_, ack in broker.sent:
         ack.set_result(None)

@@ -28,8 +28,11 @@ def test_a_request_then_its_answers_in_one_batch_fold_over_the_row_the_batch_has
     folded = fold(batch, _table(), policy, validator)
     assert [(out.role, getattr(out.record, "type", None)) for out in folded.sends] == [
         ("events", EventType.RECEIVED), ("events", EventType.VALIDATED), ("events", EventType.SUBMITTING),
-        ("events", EventType.ACCEPTED), ("events", EventType.ISSUED), ("results", None)]
+        ("calls", EventType.SUBMITTING), ("events", EventType.ACCEPTED), ("events", EventType.ISSUED),
+        ("results", None)]
     assert [out.record.seq for out in folded.sends if out.role == "events"] == [1, 2, 3, 4, 5]
+    (call,) = [out.record for out in folded.sends if out.role == "calls"]
+    assert call is folded.sends[2].record, "the issue agent is sent the very transition the log has"
     (row,) = folded.rows.values()
     assert (row.status, row.seq, row.invoice) == (Status.ISSUED, 5, INVOICE)
     (result,) = folded.results

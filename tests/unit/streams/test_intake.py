@@ -1,4 +1,5 @@
-"""Intake's pure part: which ERP records become REQUEST signals, with what, and which are parked."""
+"""An ERP record's two readings (`fapiao.streams.erp`): intake's, which records become REQUEST signals and
+which are parked, and the fold's, what request a signal comes to."""
 
 from __future__ import annotations
 
@@ -12,15 +13,23 @@ from fapiao.samples import valid_request
 from fapiao.schemas.codec import Codec
 from fapiao.schemas.records import Signal, SignalKind
 from fapiao.schemas.requests import fingerprint
-from fapiao.streams.intake import request_signal
+from fapiao.streams.erp import parsed, request_signal
 
 ORIGIN = "fapiao.requests[3]@41"
 
 
 def _signal(value: bytes) -> Signal:
-    signal = request_signal(Codec(), value, ORIGIN, T0)
-    assert isinstance(signal, Signal), signal
-    return signal
+    """The signal intake sends for `value`, as the fold reads it back from the broker and parses it."""
+    sent = request_signal(Codec(), value, ORIGIN, T0)
+    assert isinstance(sent, Signal), sent
+    assert (sent.raw, sent.request, sent.fingerprint) == (value, None, None), "intake only re-keys the record"
+    return parsed(Codec(), Codec().decode(Codec().encode(sent), Signal))
+
+
+def test_a_signal_written_before_requests_travelled_raw_is_taken_as_it_is() -> None:
+    old = Signal(serial="SO-OLD-1", kind=SignalKind.REQUEST, at=T0, source="intake", request=build_request("SO-OLD-1"),
+                 fingerprint="f")
+    assert parsed(Codec(), old) is old
 
 
 def test_a_json_request_becomes_a_request_signal_keyed_by_its_serial_with_its_origin() -> None:

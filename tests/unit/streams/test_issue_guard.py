@@ -1,6 +1,6 @@
 """The issue agent makes a provider call once per transition, whatever crashes (`fapiao.streams.guard`).
 
-Driven through the real `issue_batch` with a stand-in for the worker's pipeline (rows, the broker) and a
+Driven through the real issue agent (`Issuer`) with a stand-in for the worker's pipeline (rows, the broker) and a
 provider that counts its calls: a copy of a transition is not called again, a submission inherited with a
 partition is reported in doubt without a call, and a call waits until the fold's row for it is durable.
 The property test in test_red_letter_fold.py shows, on a model of this guard, that each of these is needed
@@ -10,93 +10,16 @@ for "never issued twice" under crashes; the fault tests show it on real processe
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import SimpleNamespace
 from typing import Any
 
-from streams_support import T0, build_request, build_state
+from issue_support import TAKEN_AT, Counting, Worker, a_worker, record, row_at, run, transition
+from streams_support import T0, build_request
 
-from fapiao.connectors.provider import Outcome, OutcomeKind
-from fapiao.schemas.codec import Codec
-from fapiao.schemas.records import EventType, InvoiceEvent, InvoiceRequest, InvoiceState, Signal, SignalKind, Status
-from fapiao.settings import load
+from fapiao.schemas.records import EventType, InvoiceState, Signal, SignalKind, Status
 from fapiao.streams.guard import CallGuard
-from fapiao.streams.issuing import issue_batch
-from fapiao.streams.sellers import SellerGate
-
-TAKEN_AT = T0.timestamp()
-
-
-@dataclass
-class Counting:
-    """A provider that answers every call at once and counts them."""
-
-    name: str = "kingdee"
-    calls: list[tuple[str, str]] = field(default_factory=list)
-
-    async def submit(self, request: InvoiceRequest) -> Outcome:
-        self.calls.append(("submit", request.serial))
-        return Outcome(OutcomeKind.ACCEPTED)
-
-    async def query(self, request: InvoiceRequest) -> Outcome:
-        self.calls.append(("query", request.serial))
-        return Outcome(OutcomeKind.PENDING)
-
-    async def aclose(self) -> None:
-        pass
-
-
-@dataclass
-class Worker:
-    """The pipeline as the issue agent sees it: rows, the guard, and a broker that acknowledges at once."""
-
-    rows: dict[str, InvoiceState] = field(default_factory=dict)
-    guard: CallGuard = field(default_factory=CallGuard)
-    signals: list[Signal] = field(default_factory=list)
-    codec: Codec = field(default_factory=Codec)
-    settings: Any = field(default_factory=lambda: load({}))
-    called: dict[str, float] = field(default_factory=dict)
-
-    def state(self, serial: str) -> InvoiceState | None:
-        return self.rows.get(serial)
-
-    async def send(self, role: str, serial: str, record: Signal) -> asyncio.Future[None]:
-        self.signals.append(record)
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        done.set_result(None)
-        return done
-
-    async def dead_letter(self, event: Any, reason: str, stage: str) -> None:
-        raise AssertionError(reason)
-
-    def finished(self, role: str, batch: Any) -> None:
-        pass
-
-
-def transition(serial: str = "S1", seq: int = 4, kind: EventType = EventType.SUBMITTING, attempt: int = 1) -> InvoiceEvent:
-    return InvoiceEvent(serial=serial, seq=seq, type=kind, at=T0, provider="kingdee", attempt=attempt,
-                        request=build_request(serial))
-
-
-def record(codec: Codec, event: InvoiceEvent, offset: int, written_at: float) -> Any:
-    return SimpleNamespace(message=SimpleNamespace(value=codec.encode(event), key=event.serial.encode(), topic="t",
-                                                   partition=0, offset=offset, timestamp=written_at,
-                                                   headers=[("fapiao-event-type", event.type.value.encode())]))
-
-
-def a_worker(*rows: InvoiceState) -> Worker:
-    worker = Worker(rows={row.serial: row for row in rows})
-    worker.guard.took(0, TAKEN_AT, end=10)  # records at offsets below 10, or written before, are inherited
-    return worker
-
-
-def row_at(serial: str = "S1", seq: int = 4, status: Status = Status.SUBMITTING, attempt: int = 1) -> InvoiceState:
-    return build_state(status, serial=serial, seq=seq, attempt=attempt)
-
-
-async def run(worker: Worker, provider: Counting, *events: Any) -> None:
-    gate = SellerGate(probe_after_s=10, rate_per_s=1000, burst=1000)
-    await issue_batch(worker, {"kingdee": provider}, gate, list(events))  # type: ignore[arg-type]
+from fapiao.streams.issuing import with_request
 
 
 async def test_a_copy_of_a_transition_already_called_is_not_called_again() -> None:
@@ -125,7 +48,7 @@ async def test_a_query_inherited_with_its_partition_is_made() -> None:
 
 async def test_a_call_waits_until_the_row_that_holds_it_is_durable() -> None:
     worker, provider = a_worker(row_at()), Counting()
-    worker.guard.written("S1")  # the fold wrote the row; the broker has not acknowledged its changelog record
+    worker.guard.writing(["S1"])  # the fold sent the transition; its row is not yet acknowledged
     issuing = asyncio.ensure_future(run(worker, provider, record(worker.codec, transition(), 10, TAKEN_AT + 1)))
     for _ in range(20):
         await asyncio.sleep(0)
@@ -151,6 +74,24 @@ async def test_each_answer_is_on_the_broker_before_the_batch_ends() -> None:
     assert [(s.serial, s.kind) for s in worker.signals] == [("S1", SignalKind.ACCEPTED)]
 
 
+async def test_a_call_is_made_with_the_request_its_row_holds() -> None:
+    """Calls no longer carry the request (it rode in on `received`): the issue agent reads it from the row."""
+    worker, provider = a_worker(row_at()), Counting()
+    await run(worker, provider, record(worker.codec, replace(transition(), request=None), 10, TAKEN_AT + 1))
+    assert provider.calls == [("submit", "S1")]
+
+
+def test_a_calls_request_is_a_reds_own_order_or_else_its_rows() -> None:
+    row = row_at()
+    bare = replace(transition(), request=None)
+    assert with_request(bare, row).request == row.request
+    assert with_request(bare, None).request is None, "no row: nothing to call with"
+    order = SimpleNamespace(request=build_request("R1"))
+    assert with_request(replace(bare, red=order), row).request == order.request  # type: ignore[arg-type]
+    old = transition()  # written before calls stopped carrying the request
+    assert with_request(old, row) is old
+
+
 def test_the_guard_on_its_own() -> None:
     guard = CallGuard()
     assert guard.inherited(0, 100, TAKEN_AT + 1), "a partition never taken: nothing read from it is trusted"
@@ -158,7 +99,7 @@ def test_the_guard_on_its_own() -> None:
     assert guard.inherited(0, 4, TAKEN_AT + 1) and guard.inherited(0, 5, TAKEN_AT - 0.5)
     assert not guard.inherited(0, 5, TAKEN_AT + 0.5) and not guard.inherited(0, 5, None)
     assert guard.first("S", 1) and not guard.first("S", 1) and guard.first("S", 2)
-    guard.written("S"), guard.written("S")
+    guard.writing(["S", "S"])
     guard.flushed(["S"])
     assert guard.unflushed == {"S": 1}, "a row written twice is durable once both writes are"
     assert not asyncio.run(guard.until_durable("S", 0.05))
@@ -189,6 +130,10 @@ class Shared(Worker):
         self.sends.append(("changelog", row, ack))
         return ack
 
+    def finished(self, role: str, batch: Any) -> None:
+        if role == "calls":  # the fold's batch of signals is acknowledged too; only calls are counted
+            super().finished(role, batch)
+
 
 async def test_a_transition_read_while_its_batch_still_waits_for_the_broker_is_called_once_its_row_is_durable() -> None:
     """The issue agent can read a transition as soon as the broker has it, while the fold's batch still waits
@@ -207,7 +152,7 @@ async def test_a_transition_read_while_its_batch_still_waits_for_the_broker_is_c
     for _ in range(20):
         await asyncio.sleep(0)
     submitting = [(record, ack) for role, record, ack in worker.sends
-                  if role == "events" and record.serial == "S1" and record.type is EventType.SUBMITTING]
+                  if role == "calls" and record.serial == "S1" and record.type is EventType.SUBMITTING]
     assert len(submitting) == 1 and not folding.done()
     transition_, ack = submitting[0]
     ack.set_result(None)  # the broker has S1's submission; S2's records are not acknowledged yet

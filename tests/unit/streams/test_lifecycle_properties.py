@@ -33,7 +33,7 @@ from fapiao.schemas.records import (
 )
 from fapiao.schemas.requests import fingerprint
 from fapiao.streams.fold import Fold, Outgoing, fold
-from fapiao.streams.lifecycle import CALLBACK_HINT, CALLBACK_VERIFIED, Policy, backoff, replay, result_of
+from fapiao.streams.lifecycle import CALLBACK_HINT, CALLBACK_VERIFIED, CALLS, Policy, backoff, replay, result_of
 
 K = SignalKind
 SERIALS = ("PA0001", "PB0002")
@@ -141,7 +141,8 @@ class Agent:
 
 
 def _events(sends: list[Outgoing]) -> list[InvoiceEvent]:
-    return [out.record for out in sends if isinstance(out.record, InvoiceEvent)]
+    """The transitions sent to the log (a call's copy for the issue agent is the same record again)."""
+    return [out.record for out in sends if out.role == "events" and isinstance(out.record, InvoiceEvent)]
 
 
 def _same_record(event: InvoiceEvent, seen: InvoiceEvent) -> bool:
@@ -199,6 +200,18 @@ def test_replaying_the_log_as_read_back_from_kafka_rebuilds_every_state(story: l
         assert replay(wire) == state
         if state is not None:
             assert codec.decode(codec.encode(state), InvoiceState) == state
+
+
+@PROPERTY
+@given(stories)
+def test_the_issue_agent_is_sent_every_transition_that_owes_a_call_and_nothing_else(story: list[Step]) -> None:
+    """`fapiao.calls` carries a copy of each call transition, sent right after the transition itself."""
+    agent, _ = run_alone(story)
+    calls = [out for out in agent.sent if out.role == "calls"]
+    assert [out.record for out in calls] == [e for e in _events(agent.sent) if e.type in CALLS]
+    for index, out in enumerate(agent.sent):
+        if out.role == "calls":
+            assert agent.sent[index - 1] == Outgoing("events", out.serial, out.record)
 
 
 # -- (2) batches, crashes and duplicates are harmless --------------------------------------------------

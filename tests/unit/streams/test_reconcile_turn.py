@@ -23,7 +23,6 @@ def test_a_partition_is_queued_while_its_highwater_is_past_the_committed_offset(
 DUE_AT, WRITTEN = 200.0, 100.0
 
 
-@pytest.mark.parametrize("role", ["signals", "callbacks"])
 @pytest.mark.parametrize(("unread_partitions", "read_to", "waits"), [
     (set(), {}, False),  # nothing left to read: chase
     ({1}, {}, False),  # another partition is behind, not this one
@@ -32,14 +31,14 @@ DUE_AT, WRITTEN = 200.0, 100.0
     ({0}, {0: DUE_AT}, False),  # it is past the moment the serial fell due: no earlier answer is unread
 ])
 def test_a_due_serial_waits_while_an_answer_sent_before_it_fell_due_may_be_unread(
-        role: str, unread_partitions: set[int], read_to: dict[int, float], waits: bool) -> None:
+        unread_partitions: set[int], read_to: dict[int, float], waits: bool) -> None:
     due = Due(at=DUE_AT, partition=0, owed_call_since=None)
-    unread = {"signals": set(), "callbacks": set(), "events": {0}, role: unread_partitions}
-    progress = {"signals": {}, "callbacks": {}, "events": {}, role: read_to}
+    unread = {"signals": unread_partitions, "calls": {0}}
+    progress = {"signals": read_to, "calls": {}}
     assert waits_its_turn(due, None, unread, progress) is waits
 
 
-@pytest.mark.parametrize(("owed_since", "unread_events", "called_to", "waits"), [
+@pytest.mark.parametrize(("owed_since", "unread_calls", "called_to", "waits"), [
     (None, {0}, {}, False),  # owes no call (accepted, in doubt, retry wait ...): chase when due
     (WRITTEN, {0}, {}, True),  # queued, and the issue agent has finished nothing there yet
     (WRITTEN, {0}, {0: WRITTEN - 1}, True),  # it finished only transitions written before this row
@@ -49,10 +48,10 @@ def test_a_due_serial_waits_while_an_answer_sent_before_it_fell_due_may_be_unrea
     (0.0, {0}, {}, False),  # read back after a recovery: no written time, chase as before
 ])
 def test_a_serial_owed_a_call_waits_only_while_its_transition_may_be_unread(
-        owed_since: float | None, unread_events: set[int], called_to: dict[int, float], waits: bool) -> None:
+        owed_since: float | None, unread_calls: set[int], called_to: dict[int, float], waits: bool) -> None:
     due = Due(at=DUE_AT, partition=0, owed_call_since=owed_since)
-    read_to = {"signals": {0: DUE_AT}, "callbacks": {}, "events": called_to}
-    assert waits_its_turn(due, None, {"signals": set(), "callbacks": set(), "events": unread_events}, read_to) is waits
+    read_to = {"signals": {0: DUE_AT}, "calls": called_to}
+    assert waits_its_turn(due, None, {"signals": set(), "calls": unread_calls}, read_to) is waits
 
 
 CALLED = 300.0
@@ -66,13 +65,13 @@ CALLED = 300.0
 def test_a_serial_whose_call_was_made_waits_while_its_answer_may_be_unread(
         unread_signals: set[int], folded_to: dict[int, float], waits: bool) -> None:
     due = Due(at=DUE_AT, partition=0, owed_call_since=WRITTEN)
-    unread = {"signals": unread_signals, "callbacks": set(), "events": {0}}  # events behind: would wait if uncalled
-    read_to = {"signals": folded_to or {0: DUE_AT}, "callbacks": {}, "events": {}}  # past the due time
+    unread = {"signals": unread_signals, "calls": {0}}  # calls behind: would wait if uncalled
+    read_to = {"signals": folded_to or {0: DUE_AT}, "calls": {}}  # past the due time
     assert waits_its_turn(due, CALLED, unread, read_to) is waits
 
 
 NOW = 1000.0
-NOTHING_UNREAD = {"signals": set(), "callbacks": set(), "events": set()}
+NOTHING_UNREAD = {"signals": set(), "calls": set()}
 
 
 @pytest.mark.parametrize(("sent", "unread_signals", "folded_to", "moment", "again"), [
@@ -88,4 +87,4 @@ def test_a_due_signal_is_sent_again_only_once_the_fold_has_read_past_it(
         again: bool) -> None:
     due = Due(at=DUE_AT, partition=0, owed_call_since=None)
     unread = {**NOTHING_UNREAD, "signals": unread_signals}
-    assert unanswered(due, sent, moment, 5.0, unread, {"signals": folded_to, "callbacks": {}, "events": {}}) is again
+    assert unanswered(due, sent, moment, 5.0, unread, {"signals": folded_to, "calls": {}}) is again

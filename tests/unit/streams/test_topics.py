@@ -6,7 +6,7 @@ import pytest
 
 from fapiao.streams.topics import ROLES, TABLE_NAME, all_topics, topic_name
 
-ROLE_NAMES = ("requests", "signals", "events", "results", "callbacks", "dlq")
+ROLE_NAMES = ("requests", "signals", "events", "calls", "results", "callbacks", "dlq")
 
 
 @pytest.mark.parametrize("role", ROLE_NAMES)
@@ -39,7 +39,7 @@ def test_the_audit_trail_is_kept_forever_and_the_changelog_compacted() -> None:
     forever = {"retention.ms": "-1", "retention.bytes": "-1"}
     for role in ("requests", "events", "results", "callbacks", "dlq"):
         assert config[role] == forever, role
-    assert config["signals"] == {}
+    assert config["signals"] == config["calls"] == {}
     assert config["changelog"] == {"cleanup.policy": "compact"}
 
 
