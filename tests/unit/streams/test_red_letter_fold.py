@@ -59,13 +59,18 @@ def test_of_two_reds_of_60_percent_published_together_exactly_one_is_issued() ->
     assert_never_more_red_than_blue(world, [original])
 
 
-def test_a_whole_return_flushes_the_blue_and_carries_what_remains() -> None:
+def a_whole_return() -> World:
+    """Blue B1 issued, then red R1 taking all of it back (02), issued."""
     world = World(Provider())
-    original = blue("B1")
-    world.publish(original)
+    world.publish(blue("B1"))
     run(world, [], set())  # the blue is issued first: a red of a blue in progress is refused
     world.publish(red("R1", "B1", "02"))
     run(world, [0], set())
+    return world
+
+
+def test_a_whole_return_flushes_the_blue_and_carries_what_remains() -> None:
+    world = a_whole_return()
     assert world.rows["R1"].status is Status.ISSUED
     assert world.rows["B1"].status is Status.RED_FLUSHED
     assert all(line.amount == 0 and line.tax_amount == 0 for line in world.rows["R1"].red.remaining)
@@ -128,12 +133,7 @@ def test_a_red_cancel_withdraws_a_red_awaiting_the_buyer() -> None:
 
 
 def test_a_red_cancel_of_an_issued_red_is_refused() -> None:
-    world = World(Provider())
-    original = blue("B1")
-    world.publish(original)
-    run(world, [], set())  # the blue is issued first: a red of a blue in progress is refused
-    world.publish(red("R1", "B1", "02"))
-    run(world, [0], set())
+    world = a_whole_return()
     cancel, _ = parse_request({"serial": "C1", "kind": "red_cancel", "original_serial": "R1"})
     world.publish(cancel)
     run(world, [], set())
