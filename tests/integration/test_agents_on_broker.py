@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import signal
 import time
 import uuid
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -22,18 +24,20 @@ from broker_offsets import committed_offsets, end_offsets, uncommitted, wait_unt
 from confluent_kafka import Consumer, Producer, TopicPartition
 from sandbox_options import CARELESS
 
+from fapiao.audit.rebuild import changelog_topic
 from fapiao.connectors.kafka import read_topic
 from fapiao.connectors.stack import Stack, StackOptions
 from fapiao.connectors.watch import ResultWatcher
 from fapiao.samples import demo_requests, valid_request
 from fapiao.schemas.codec import Codec
-from fapiao.schemas.records import EventType, InvoiceEvent, Signal, SignalKind, Status
+from fapiao.schemas.records import EventType, InvoiceEvent, InvoiceState, Signal, SignalKind, Status
 from fapiao.streams.recovery import read_changelog_tail
 from fapiao.streams.topics import topic_name
 
 pytestmark = pytest.mark.integration
 
 SOURCES = ("requests", "signals", "calls")  # what the worker reads: its work in flight
+TAIL_MARK = "restored-from-the-tail"  # a row's code only the changelog's last batch holds
 STALL_S = "3"  # short, so that a watchdog that mistook a busy partition for a stalled one would show it
 
 
@@ -141,32 +145,52 @@ def test_recovery_reads_the_changelog_past_the_reported_high_watermark(stack: St
     assert tail[-1] == written[-1]
 
 
-def test_a_worker_restarted_after_sigterm_holds_every_row_it_wrote_and_rereads_nothing_committed(
+def test_a_worker_restarted_after_sigterm_on_an_empty_disk_holds_every_row_it_wrote_and_rereads_nothing_committed(
         stack: Stack) -> None:
+    """Restarted without its table on disk (a new machine), the worker holds every row from the changelog alone,
+    past the high watermark Tansu reports short. (With its disk, RocksDB would hold the rows whatever the
+    changelog's recovery did: the fault tests restart workers that way.)"""
     requests = list(demo_requests(30, "kingdee", invalid_every=5, prefix=f"RS{uuid.uuid4().hex[:6]}"))
     serials = [str(r["serial"]) for r in requests]
     _publish(stack, requests)
-    final = {serial: result.status for serial, result in _results(stack, serials).results.items()}
+    results = _results(stack, serials).results
+    final = {serial: result.status for serial, result in results.items()}
     sources = [_topic(stack, role) for role in SOURCES]
     wait_until_committed(stack.cluster, stack.settings.app_id, sources)
 
     assert stack.processes["worker-0"].stop(timeout_s=30.0, sig=signal.SIGTERM) == 0
     outputs = [_topic(stack, "signals"), _topic(stack, "events")]
     before = end_offsets(stack.cluster, outputs)
+    shutil.rmtree(stack.workdir / "worker-0")
+    # The changelog's last batch: five rows again, each marked by hand, in one batch per partition. Tansu reports
+    # the high watermark as a batch's base offset plus one, so faust alone would recover the first of each
+    # partition's batch only: the worker must read past it.
+    changelog, codec, marked = changelog_topic(stack.settings.app_id), Codec(), set(serials[:5])
+    last = {message.key().decode(): message for message in read_topic(stack.cluster, changelog)
+            if message.key().decode() in marked and message.value()}
+    out = Producer(stack.cluster.config({"linger.ms": 200}))
+    for serial, message in last.items():
+        row = replace(codec.decode(message.value(), InvoiceState), code=TAIL_MARK)
+        out.produce(changelog, key=message.key(), value=codec.encode(row), partition=message.partition())
+    assert out.flush(10) == 0 and len(last) == 5
     stack.start_worker(0)
     web = stack.web_urls[0]
 
-    def row_status(serial: str) -> Status | None:
-        row = httpx.get(f"{web}/invoices/{serial}", timeout=5)
-        return Status(row.json()["status"]) if row.status_code == 200 else None
+    def row(serial: str) -> tuple[Status, str | None] | None:
+        found = httpx.get(f"{web}/invoices/{serial}", timeout=5)
+        return (Status(found.json()["status"]), found.json().get("code")) if found.status_code == 200 else None
+
+    def last_written(serial: str) -> tuple[Status, str | None]:
+        return final[serial], TAIL_MARK if serial in marked else codes[serial]
 
     # After /healthz the group joins and the table recovers; a row read meanwhile may be an older version
-    # (recovery has not reached its last write yet), so wait for each row to show its final status.
+    # (recovery has not reached its last write yet), so wait for each row to show its last version.
+    codes = {serial: result.code for serial, result in results.items()}
     deadline = time.monotonic() + 60
     for serial in serials:
-        while row_status(serial) is not final[serial] and time.monotonic() < deadline:
+        while row(serial) != last_written(serial) and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert row_status(serial) is final[serial], f"{serial}: the restarted worker lost its last row"
+        assert row(serial) == last_written(serial), f"{serial}: the restarted worker lost its last row"
     # A committed record read again would show on the broker: a request as another REQUEST signal, a signal as
     # a duplicate_request event, an event as another provider call and its signal.
     wait_until_committed(stack.cluster, stack.settings.app_id, sources)

@@ -149,8 +149,9 @@ GUARDS: tuple[Guard, ...] = (
         old="            apply_tail(table.data, tail)\n",
         new="            tail = []  # MUTANT: faust's own recovery only\n",
         tests=("tests/integration/test_agents_on_broker.py::"
-               "test_a_worker_restarted_after_sigterm_holds_every_row_it_wrote_and_rereads_nothing_committed",),
-        oracle="the final status of each serial on fapiao.results against the restarted worker's row",
+               "test_a_worker_restarted_after_sigterm_on_an_empty_disk_holds_every_row_it_wrote_and_rereads_nothing_committed",),
+        oracle="each serial's status on fapiao.results, and five rows the test itself wrote last to the changelog in "
+               "one batch, against the restarted worker's rows",
     ),
 )
 
