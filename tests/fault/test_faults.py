@@ -47,7 +47,7 @@ def test_worker_sigkilled_at_random_moments_with_work_in_flight_then_restarted(f
 
 
 def test_two_workers_share_the_work_and_one_is_killed_mid_run(fault_run: Callable[..., Run]) -> None:
-    run = fault_run(600, provider="mixed", workers=2)
+    run = fault_run(1000, provider="mixed", workers=2)  # two workers finish 600 in about the time to the kill
     run.publish()
     in_flight, _ = run.kill_mid_work("worker-1", random.Random(7))  # its partitions move to worker-0
     assert in_flight, "the group had committed everything, so the kill tested nothing"
@@ -177,7 +177,7 @@ def test_under_a_supervisor_a_killed_worker_process_is_started_again_and_a_kille
         fault_run: Callable[..., Run]) -> None:
     """One run, two kills: a member SIGKILLed is restarted by its supervisor; the supervisor SIGKILLed takes its
     members with it (no orphan left reading partitions), and a new supervisor loses nothing."""
-    run = fault_run(600, provider="mixed", processes=2)
+    run = fault_run(1000, provider="mixed", processes=2)  # two processes finish 600 in about the time to the kill
     run.publish()
     run.wait_for_commits_past(run.committed())
     assert run.in_flight(), "the group had committed everything, so the kill would test nothing"
